@@ -2,7 +2,7 @@
 
 #include <chrono>
 #include <future>
-#include <thread>
+#include <stop_token>
 
 #include <gtest/gtest.h>
 
@@ -12,55 +12,75 @@ namespace {
 using std::chrono::milliseconds;
 using std::chrono::seconds;
 
-TEST(FakeClock, MovesOnlyWhenAdvanced) {
-  FakeClock clock;
-  auto start = clock.now();
-  auto wall_start = clock.wallNow();
-  EXPECT_EQ(clock.now(), start);
-  clock.advance(seconds(5));
-  EXPECT_EQ(clock.now() - start, seconds(5));
-  EXPECT_EQ(clock.wallNow() - wall_start, seconds(5));
+TEST(RealClock, SleepUntilAPassedDeadlineReturnsTrueAtOnce) {
+  Clock& clock = Clock::real();
+  std::stop_source never;
+  EXPECT_TRUE(clock.sleepUntil(clock.now() - seconds(1), never.get_token()));
 }
 
-TEST(FakeClock, SleeperWakesWhenDeadlineIsReached) {
-  FakeClock clock;
-  std::stop_source stop;
-  auto woke =
-      std::async(std::launch::async, [&] { return clock.sleepFor(seconds(10), stop.get_token()); });
-  ASSERT_TRUE(clock.waitForSleepers(1, milliseconds(5000)));
-  clock.advance(seconds(9));
-  EXPECT_EQ(woke.wait_for(milliseconds(20)), std::future_status::timeout);
-  clock.advance(seconds(1));
-  EXPECT_TRUE(woke.get());
-  EXPECT_EQ(clock.sleepers(), 0);
-}
-
-TEST(FakeClock, StopInterruptsSleep) {
-  FakeClock clock;
-  std::stop_source stop;
-  auto woke =
-      std::async(std::launch::async, [&] { return clock.sleepFor(seconds(10), stop.get_token()); });
-  ASSERT_TRUE(clock.waitForSleepers(1, milliseconds(5000)));
-  stop.request_stop();
-  EXPECT_FALSE(woke.get());
-}
-
-TEST(RealClock, StopInterruptsLongSleepPromptly) {
+TEST(RealClock, SleepUntilReturnsFalseWhenStopped) {
   Clock& clock = Clock::real();
   std::stop_source stop;
-  auto started = clock.now();
-  auto woke = std::async(std::launch::async,
-                         [&] { return clock.sleepFor(std::chrono::hours(1), stop.get_token()); });
   stop.request_stop();
-  EXPECT_FALSE(woke.get());
+  auto started = clock.now();
+  EXPECT_FALSE(clock.sleepUntil(started + seconds(60), stop.get_token()));
   EXPECT_LT(clock.now() - started, seconds(30));
 }
 
-TEST(RealClock, ShortSleepReachesDeadline) {
+TEST(RealClock, SleepIsEndedByALaterStopRequest) {
   Clock& clock = Clock::real();
-  auto deadline = clock.now() + milliseconds(5);
-  EXPECT_TRUE(clock.sleepUntil(deadline, std::stop_token{}));
-  EXPECT_GE(clock.now(), deadline);
+  std::stop_source stop;
+  auto slept =
+      std::async(std::launch::async, [&] { return clock.sleepFor(seconds(60), stop.get_token()); });
+  stop.request_stop();
+  ASSERT_EQ(slept.wait_for(seconds(30)), std::future_status::ready);
+  EXPECT_FALSE(slept.get());
+}
+
+TEST(FakeClock, StartsAtAFixedDate) {
+  FakeClock clock;
+  EXPECT_EQ(clock.wallNow(), std::chrono::sys_days{std::chrono::year{2026} / 1 / 1});
+}
+
+TEST(FakeClock, MovesOnlyWhenAdvanced) {
+  FakeClock clock;
+  auto start = clock.now();
+  auto wall = clock.wallNow();
+  EXPECT_EQ(clock.now(), start);
+  clock.advance(milliseconds(1500));
+  EXPECT_EQ(clock.now() - start, milliseconds(1500));
+  EXPECT_EQ(clock.wallNow() - wall, milliseconds(1500));
+}
+
+TEST(FakeClock, SleeperWakesWhenItsDeadlineIsReached) {
+  FakeClock clock;
+  std::stop_source never;
+  auto slept = std::async(std::launch::async,
+                          [&] { return clock.sleepFor(seconds(10), never.get_token()); });
+  ASSERT_TRUE(clock.waitForSleepers(1, milliseconds(10'000)));
+  clock.advance(seconds(9));
+  EXPECT_EQ(slept.wait_for(milliseconds(0)), std::future_status::timeout);
+  EXPECT_EQ(clock.sleepers(), 1);
+  clock.advance(seconds(1));
+  ASSERT_EQ(slept.wait_for(seconds(30)), std::future_status::ready);
+  EXPECT_TRUE(slept.get());
+  EXPECT_EQ(clock.sleepers(), 0);
+}
+
+TEST(FakeClock, SleeperWakesEarlyWhenStopped) {
+  FakeClock clock;
+  std::stop_source stop;
+  auto slept =
+      std::async(std::launch::async, [&] { return clock.sleepFor(seconds(10), stop.get_token()); });
+  ASSERT_TRUE(clock.waitForSleepers(1, milliseconds(10'000)));
+  stop.request_stop();
+  ASSERT_EQ(slept.wait_for(seconds(30)), std::future_status::ready);
+  EXPECT_FALSE(slept.get());
+}
+
+TEST(FakeClock, WaitForSleepersTimesOut) {
+  FakeClock clock;
+  EXPECT_FALSE(clock.waitForSleepers(1, milliseconds(1)));
 }
 
 }  // namespace

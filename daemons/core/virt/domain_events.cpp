@@ -1,0 +1,131 @@
+#include "core/virt/domain_events.h"
+
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "core/virt/virt_error.h"
+
+namespace univirt::virt {
+namespace {
+
+DomainEventType eventTypeFromLibvirt(int event) {
+  switch (event) {
+    case VIR_DOMAIN_EVENT_DEFINED:
+      return DomainEventType::Defined;
+    case VIR_DOMAIN_EVENT_UNDEFINED:
+      return DomainEventType::Undefined;
+    case VIR_DOMAIN_EVENT_STARTED:
+      return DomainEventType::Started;
+    case VIR_DOMAIN_EVENT_SUSPENDED:
+      return DomainEventType::Suspended;
+    case VIR_DOMAIN_EVENT_RESUMED:
+      return DomainEventType::Resumed;
+    case VIR_DOMAIN_EVENT_STOPPED:
+      return DomainEventType::Stopped;
+    case VIR_DOMAIN_EVENT_SHUTDOWN:
+      return DomainEventType::Shutdown;
+    case VIR_DOMAIN_EVENT_PMSUSPENDED:
+      return DomainEventType::PmSuspended;
+    case VIR_DOMAIN_EVENT_CRASHED:
+      return DomainEventType::Crashed;
+    default:
+      return DomainEventType::Unknown;
+  }
+}
+
+int onLifecycleEvent(virConnectPtr /*conn*/, virDomainPtr domain, int event, int detail,
+                     void* opaque) {
+  // `domain` is borrowed from libvirt for the duration of the call.
+  DomainLifecycleEvent lifecycle_event;
+  const char* name = virDomainGetName(domain);
+  lifecycle_event.domain = name != nullptr ? name : "";
+  char uuid[VIR_UUID_STRING_BUFLEN] = {};
+  if (virDomainGetUUIDString(domain, uuid) == 0) {
+    lifecycle_event.uuid = uuid;
+  }
+  lifecycle_event.type = eventTypeFromLibvirt(event);
+  lifecycle_event.detail = detail;
+  (*static_cast<DomainEventSubscription::Callback*>(opaque))(lifecycle_event);
+  return 0;
+}
+
+// libvirt frees the callback state itself, once no delivery uses it any more.
+void freeCallback(void* opaque) { delete static_cast<DomainEventSubscription::Callback*>(opaque); }
+
+}  // namespace
+
+std::string_view domainEventTypeName(DomainEventType type) {
+  switch (type) {
+    case DomainEventType::Defined:
+      return "Defined";
+    case DomainEventType::Undefined:
+      return "Undefined";
+    case DomainEventType::Started:
+      return "Started";
+    case DomainEventType::Suspended:
+      return "Suspended";
+    case DomainEventType::Resumed:
+      return "Resumed";
+    case DomainEventType::Stopped:
+      return "Stopped";
+    case DomainEventType::Shutdown:
+      return "Shutdown";
+    case DomainEventType::PmSuspended:
+      return "PmSuspended";
+    case DomainEventType::Crashed:
+      return "Crashed";
+    case DomainEventType::Unknown:
+      return "Unknown";
+  }
+  return "Unknown";
+}
+
+util::Result<DomainEventSubscription> DomainEventSubscription::lifecycle(
+    const Connection& connection, Callback callback) {
+  auto state = std::make_unique<Callback>(std::move(callback));
+  // libvirt's generic callback type stands for the per-event signature; the detour through
+  // void(*)() is the documented way to say so without a cast-function-type warning.
+  auto generic = reinterpret_cast<virConnectDomainEventGenericCallback>(
+      reinterpret_cast<void (*)()>(&onLifecycleEvent));
+  int callback_id =
+      virConnectDomainEventRegisterAny(connection.get(), nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                       generic, state.get(), &freeCallback);
+  if (callback_id < 0) {
+    // libvirt did not take the state: `state` still owns it.
+    return lastError(
+        fmt::format("subscribing to domain lifecycle events on '{}'", connection.uri()));
+  }
+  static_cast<void>(state.release());  // now owned by libvirt, freed through freeCallback
+  return DomainEventSubscription(connection.share(), callback_id);
+}
+
+DomainEventSubscription::DomainEventSubscription(ConnectHandle connection, int callback_id)
+    : connection_(std::move(connection)), callback_id_(callback_id) {}
+
+DomainEventSubscription::DomainEventSubscription(DomainEventSubscription&& other) noexcept
+    : connection_(std::move(other.connection_)),
+      callback_id_(std::exchange(other.callback_id_, -1)) {}
+
+DomainEventSubscription& DomainEventSubscription::operator=(
+    DomainEventSubscription&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    connection_ = std::move(other.connection_);
+    callback_id_ = std::exchange(other.callback_id_, -1);
+  }
+  return *this;
+}
+
+DomainEventSubscription::~DomainEventSubscription() { cancel(); }
+
+void DomainEventSubscription::cancel() {
+  if (connection_ && callback_id_ >= 0) {
+    // Fails only for a connection libvirt already tore down, which dropped the callback too.
+    static_cast<void>(virConnectDomainEventDeregisterAny(connection_.get(), callback_id_));
+  }
+  callback_id_ = -1;
+  connection_.reset();
+}
+
+}  // namespace univirt::virt
