@@ -227,8 +227,10 @@ class ConfigLoader {
         continue;
       }
       auto options = schema_.options();
+      // A structured binding is not captured (clang before 16 rejects it): compare a copy.
+      const std::string_view env_name = name;
       auto it = std::find_if(options.begin(), options.end(),
-                             [&](const ConfigOption& option) { return option.env == name; });
+                             [&](const ConfigOption& option) { return option.env == env_name; });
       if (it == options.end()) {
         config_.warnings_.push_back(
             fmt::format("environment variable {} is not an option of {} and was ignored", name,

@@ -50,7 +50,7 @@ struct HealthServer::Impl {
       : options(std::move(options_in)), registry(registry_in), process(options.daemon) {}
 
   Response respond(const std::string& method, const std::string& path) const;
-  Response probe(std::vector<NamedCheck> checks, std::string_view failing) const;
+  Response probe(const std::vector<NamedCheck>& checks, std::string_view failing) const;
 
   const HealthServerOptions options;
   prometheus::Registry& registry;
@@ -117,7 +117,8 @@ class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-Response HealthServer::Impl::probe(std::vector<NamedCheck> checks, std::string_view failing) const {
+Response HealthServer::Impl::probe(const std::vector<NamedCheck>& checks,
+                                   std::string_view failing) const {
   std::string names;
   for (const NamedCheck& check : checks) {
     if (!passes(check.check)) {
@@ -141,7 +142,7 @@ Response HealthServer::Impl::respond(const std::string& method, const std::strin
       std::lock_guard lock(mu);  // copied so no lock is held while checks run
       checks = path == "/healthz" ? liveness : readiness;
     }
-    return probe(std::move(checks), path == "/healthz" ? "not alive" : "not ready");
+    return probe(checks, path == "/healthz" ? "not alive" : "not ready");
   }
   if (path == "/metrics") {
     auto families = registry.Collect();

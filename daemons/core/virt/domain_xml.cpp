@@ -100,7 +100,7 @@ class JsonBuilder {
       auto it = members.find(key);
       ordered_json* slot = nullptr;
       if (it == members.end()) {
-        ordered_json& value = members.emplace(std::move(key), ordered_json()).first->second;
+        ordered_json& value = members.emplace(key, ordered_json()).first->second;
         if (paths_.isArray(child_trie)) {
           value = ordered_json::array();
           value.push_back(ordered_json::object());

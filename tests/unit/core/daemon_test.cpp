@@ -40,7 +40,7 @@ struct Journal {
     std::lock_guard lock(mu);
     return events;
   }
-  Runnable runnable(const std::string& name, util::Status start_result = util::ok()) {
+  Runnable runnable(const std::string& name, const util::Status& start_result = util::ok()) {
     return Runnable{.name = name,
                     .start =
                         [this, name, start_result] {

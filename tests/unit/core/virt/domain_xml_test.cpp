@@ -258,6 +258,7 @@ TEST(DomainXmlEdgeValues, SurviveARoundTripUnchanged) {
   for (const char* fragment : {"<serial>0012</serial>", "exp=\"1e3\"", "negzero=\"-0\"",
                                "trailing=\"1.50\"", "pi=\"3.14\"", "<edge:space> </edge:space>",
                                "<description>a<b/>c</description>", "<nested-hv state=\"on\"/>",
+                               // NOLINTNEXTLINE(bugprone-suspicious-missing-comma): one literal
                                "<slot interface=\"eth0\" transient=\"yes\" nested-hv=\"on\" "
                                "_interface=\"x\" text=\"t\"/>"}) {
     EXPECT_NE(written.find(fragment), std::string::npos) << fragment << " missing in\n" << written;

@@ -222,7 +222,7 @@ TEST(ArrayPaths, FromConfigSkipsBlankAndCommentLines) {
 
 TEST(ArrayPaths, UpstreamListCoversDomainAndSnapshot) {
   const ArrayPaths& paths = upstreamArrayPaths();
-  const auto walk = [&paths](std::vector<std::string_view> keys) {
+  const auto walk = [&paths](const std::vector<std::string_view>& keys) {
     ArrayPaths::NodeId node = paths.root();
     for (std::string_view key : keys) {
       node = paths.child(node, key);
