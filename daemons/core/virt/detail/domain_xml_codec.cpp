@@ -276,7 +276,11 @@ Scalar classifyScalar(std::string_view text) {
 
 std::string formatDouble(double value) { return nlohmann::json(value).dump(); }
 
-void appendEscapedText(std::string& out, std::string_view text) {
+namespace {
+
+// One escaping loop for both places text can stand; they differ only in the quote and in which
+// control characters survive a parser unchanged.
+void appendEscaped(std::string& out, std::string_view text, bool in_attribute) {
   std::size_t run = 0;
   for (std::size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
@@ -291,9 +295,16 @@ void appendEscapedText(std::string& out, std::string_view text) {
       case '>':
         entity = "&gt;";
         break;
+      case '"':
+        if (!in_attribute) {
+          continue;
+        }
+        entity = "&quot;";
+        break;
       default:
-        // TAB and LF are fine in text; CR would be turned into LF by any parser.
-        if (c >= 0x20 || c == '\t' || c == '\n') {
+        // In text, TAB and LF are kept and CR would be turned into LF by any parser; in an
+        // attribute TAB, LF and CR would all become spaces by attribute-value normalization.
+        if (c >= 0x20 || (!in_attribute && (c == '\t' || c == '\n'))) {
           continue;
         }
     }
@@ -308,39 +319,14 @@ void appendEscapedText(std::string& out, std::string_view text) {
   out.append(text.data() + run, text.size() - run);
 }
 
+}  // namespace
+
+void appendEscapedText(std::string& out, std::string_view text) {
+  appendEscaped(out, text, /*in_attribute=*/false);
+}
+
 void appendEscapedAttribute(std::string& out, std::string_view value) {
-  std::size_t run = 0;
-  for (std::size_t i = 0; i < value.size(); ++i) {
-    const auto c = static_cast<unsigned char>(value[i]);
-    const char* entity = nullptr;
-    switch (c) {
-      case '&':
-        entity = "&amp;";
-        break;
-      case '<':
-        entity = "&lt;";
-        break;
-      case '>':
-        entity = "&gt;";
-        break;
-      case '"':
-        entity = "&quot;";
-        break;
-      default:
-        // TAB, LF and CR would become spaces by attribute-value normalization.
-        if (c >= 0x20) {
-          continue;
-        }
-    }
-    out.append(value.data() + run, i - run);
-    run = i + 1;
-    if (entity != nullptr) {
-      out += entity;
-    } else {
-      appendCharRef(out, c);
-    }
-  }
-  out.append(value.data() + run, value.size() - run);
+  appendEscaped(out, value, /*in_attribute=*/true);
 }
 
 std::string_view collectText(pugi::xml_node& node, std::string& scratch) {
