@@ -1,7 +1,9 @@
 #include "integration/kube_lite/kube_lite_process.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 
 #include <poll.h>
 #include <signal.h>
@@ -22,15 +24,19 @@ std::string makeTempDir() {
 
 }  // namespace
 
-bool waitForFile(const std::string& path, std::chrono::milliseconds timeout) {
-  fs::path file(path);
+namespace {
+
+// Waits until `done()` holds, re-checking whenever inotify reports `mask` on `watched`, so no
+// caller polls on a timer. Without inotify it checks once.
+bool waitForChange(const std::string& watched, std::uint32_t mask,
+                   const std::function<bool()>& done, std::chrono::milliseconds timeout) {
   int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
   if (fd < 0) {
-    return fs::exists(file);
+    return done();
   }
-  inotify_add_watch(fd, file.parent_path().c_str(), IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE);
+  inotify_add_watch(fd, watched.c_str(), mask);
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool found = fs::exists(file);
+  bool found = done();
   while (!found) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
         deadline - std::chrono::steady_clock::now());
@@ -43,37 +49,26 @@ bool waitForFile(const std::string& path, std::chrono::milliseconds timeout) {
       while (read(fd, buffer, sizeof(buffer)) > 0) {
       }
     }
-    found = fs::exists(file);
+    found = done();
   }
   close(fd);
   return found;
 }
 
+}  // namespace
+
+bool waitForFile(const std::string& path, std::chrono::milliseconds timeout) {
+  fs::path file(path);
+  return waitForChange(
+      file.parent_path().string(), IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE,
+      [&file] { return fs::exists(file); }, timeout);
+}
+
 bool waitForFileContaining(const std::string& path, const std::string& needle,
                            std::chrono::milliseconds timeout) {
-  int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
-  if (fd < 0) {
-    return readWholeFile(path).find(needle) != std::string::npos;
-  }
-  inotify_add_watch(fd, path.c_str(), IN_MODIFY | IN_CLOSE_WRITE);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  bool found = readWholeFile(path).find(needle) != std::string::npos;
-  while (!found) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0) {
-      break;
-    }
-    pollfd pfd{fd, POLLIN, 0};
-    if (poll(&pfd, 1, static_cast<int>(left.count())) > 0) {
-      char buffer[4096];
-      while (read(fd, buffer, sizeof(buffer)) > 0) {
-      }
-    }
-    found = readWholeFile(path).find(needle) != std::string::npos;
-  }
-  close(fd);
-  return found;
+  return waitForChange(
+      path, IN_MODIFY | IN_CLOSE_WRITE,
+      [&] { return readWholeFile(path).find(needle) != std::string::npos; }, timeout);
 }
 
 std::string kubeLiteFixture(const std::string& name) {
