@@ -106,7 +106,7 @@ std::optional<ApiError> normalizeObject(const WriteRules& rules, json& object,
   applyDefaults(object, rules.type.schema);
   auto causes = validateObject(object, rules.type.schema);
   if (!causes.empty()) {
-    return invalid(rules.type.names(), name, std::move(causes));
+    return invalid(rules.type.names(), name, causes);
   }
   return std::nullopt;
 }
@@ -146,7 +146,7 @@ Mutation prepareCreate(const WriteRules& rules, json object, const std::vector<j
   if (rules.type.plural == "customresourcedefinitions") {
     auto causes = defaultAndValidateCrd(object);
     if (!causes.empty()) {
-      mutation.error = invalid(rules.type.names(), name, std::move(causes));
+      mutation.error = invalid(rules.type.names(), name, causes);
       return mutation;
     }
     json finalizers = meta.contains("finalizers") ? meta["finalizers"] : json::array();
@@ -197,14 +197,20 @@ Mutation prepareUpdate(const WriteRules& rules, const json& current, json update
         meta.erase(owned);
       }
     }
-    meta.erase("managedFields");
+    // managedFields are the field manager's to write (field_manager.h); until it does, the
+    // stored ones stand, so that a write that changes nothing stays a no-op.
+    if (old_meta.contains("managedFields")) {
+      meta["managedFields"] = old_meta["managedFields"];
+    } else {
+      meta.erase("managedFields");
+    }
     meta.erase("selfLink");
     next["apiVersion"] = rules.type.apiVersion();
     next["kind"] = rules.type.kind;
     if (rules.type.plural == "customresourcedefinitions") {
       auto causes = defaultAndValidateCrd(next);
       if (!causes.empty()) {
-        mutation.error = invalid(rules.type.names(), name, std::move(causes));
+        mutation.error = invalid(rules.type.names(), name, causes);
         return mutation;
       }
     }

@@ -43,6 +43,7 @@ Mutation prepareCreate(const WriteRules& rules, nlohmann::json object,
 
 // Builds the object an update of `current` to `updated` stores (main resource or /status).
 // Returns Keep for no-op updates, Remove when the last finalizer of a deleting object went.
+// metadata.managedFields stay those of `current`: the field manager (field_manager.h) writes them.
 Mutation prepareUpdate(const WriteRules& rules, const nlohmann::json& current,
                        nlohmann::json updated, bool status_subresource,
                        const std::vector<nlohmann::json>& other_crds);

@@ -204,19 +204,4 @@ PatchOutcome applyStrategicMergePatch(const json& target, const json& patch) {
   return {true, 0, "", merge(target, patch, "")};
 }
 
-json applyConfiguration(const json& live, const json& config) {
-  if (!config.is_object() || !live.is_object()) {
-    return config;
-  }
-  json result = live;
-  for (const auto& [key, value] : config.items()) {
-    if (value.is_object() && result.contains(key) && result[key].is_object()) {
-      result[key] = applyConfiguration(result[key], value);
-      continue;
-    }
-    result[key] = value;
-  }
-  return result;
-}
-
 }  // namespace univirt::kubelite

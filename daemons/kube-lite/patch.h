@@ -1,8 +1,8 @@
 #pragma once
 
 // The patch formats kube-apiserver accepts (kube-api-semantics.md §2.9): JSON merge patch
-// (RFC 7386), JSON patch (RFC 6902), strategic merge patch (built-in kinds only) and the
-// server-side-apply merge. Failures are InvalidArgument (undecodable, → 400) or
+// (RFC 7386), JSON patch (RFC 6902) and strategic merge patch (built-in kinds only);
+// server-side apply is field_manager.h. Failures are InvalidArgument (undecodable, → 400) or
 // Conflict-free "Invalid" (a failed test/missing path, → 422) — see PatchError.
 
 #include <string>
@@ -24,7 +24,5 @@ PatchOutcome applyJsonPatch(const nlohmann::json& target, const nlohmann::json& 
 // (containers/env/ports/volumes/... by key, finalizers as a set, $patch/$retainKeys/
 // $setElementOrder/$deleteFromPrimitiveList directives).
 PatchOutcome applyStrategicMergePatch(const nlohmann::json& target, const nlohmann::json& patch);
-// Server-side apply without field ownership: maps merge recursively, lists are replaced.
-nlohmann::json applyConfiguration(const nlohmann::json& live, const nlohmann::json& config);
 
 }  // namespace univirt::kubelite

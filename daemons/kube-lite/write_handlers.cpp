@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "kube-lite/api_server.h"
+#include "kube-lite/field_manager.h"
 #include "kube-lite/object_rules.h"
 #include "kube-lite/patch.h"
 
@@ -60,17 +61,29 @@ PatchKind patchKind(const std::string& media, bool builtin) {
 
 PatchOutcome runPatch(PatchKind kind, const json& current, const json& patch) {
   switch (kind) {
-    case PatchKind::Apply:
-      return PatchOutcome{true, 0, "", applyConfiguration(current, patch)};
     case PatchKind::Merge:
       return applyMergePatch(current, patch);
     case PatchKind::Json:
       return applyJsonPatch(current, patch);
+    case PatchKind::Apply:  // handled by applyPatch (field_manager.h)
     case PatchKind::Strategic:
     case PatchKind::Unsupported:
       break;
   }
   return applyStrategicMergePatch(current, patch);
+}
+
+// The fieldManager of a write: the query parameter, else derived from the User-Agent.
+std::string fieldManagerOf(const Request& req) {
+  std::string manager = req.param("fieldManager");
+  return manager.empty() ? defaultFieldManager(req.header("user-agent")) : manager;
+}
+
+// PatchOptions validation (ValidatePatchOptions): 422 Invalid PatchOptions.meta.k8s.io "".
+ApiError invalidPatchOptions(const Cause& cause) {
+  ApiError error = invalid(ResourceName{"meta.k8s.io", "", "PatchOptions"}, "", {cause});
+  error.details.erase("name");
+  return error;
 }
 
 // Runs `mutator` without persisting anything (dryRun=All).
@@ -146,6 +159,8 @@ void ApiServer::handleCreate(const Request& req, const Target& target, Reply rep
   if (type.storageKey() == kCrdStorageKey) {
     crds = storedCrds();
   }
+  json sent_managed = managedFieldsOf(body);
+  FieldManagerContext fields = fieldManagerContext(type, "", fieldManagerOf(req), rules.now);
   MutationResult result;
   for (int attempt = 0; attempt < kGenerateNameAttempts; ++attempt) {
     json object = body;
@@ -161,7 +176,9 @@ void ApiServer::handleCreate(const Request& req, const Target& target, Reply rep
         refused.error = alreadyExists(type.names(), final_name);
         return refused;
       }
-      return prepareCreate(rules, object, crds);
+      Mutation created = prepareCreate(rules, object, crds);
+      trackUpdate(created, nullptr, sent_managed, fields);
+      return created;
     };
     ObjectKey key = keyOf(target, final_name);
     result = isDryRun(req) ? dryRun(store_, key, mutator) : store_.mutate(key, mutator);
@@ -223,12 +240,17 @@ void ApiServer::handleUpdate(const Request& req, const Target& target, Reply rep
     crds = storedCrds();
   }
   bool status = target.subresource == "status";
+  json sent_managed = managedFieldsOf(body);
+  FieldManagerContext fields =
+      fieldManagerContext(type, target.subresource, fieldManagerOf(req), rules.now);
   Mutator mutator = [&](const json* current, int64_t) {
     if (current == nullptr) {
       if (type.create_on_update && !status) {
         json object = body;
         object["metadata"].erase("resourceVersion");
-        return prepareCreate(rules, std::move(object), crds);
+        Mutation created = prepareCreate(rules, std::move(object), crds);
+        trackUpdate(created, nullptr, sent_managed, fields);
+        return created;
       }
       Mutation refused;
       refused.error = notFound(type.names(), target.name);
@@ -239,7 +261,9 @@ void ApiServer::handleUpdate(const Request& req, const Target& target, Reply rep
       refused.error = conflict(type.names(), target.name);
       return refused;
     }
-    return prepareUpdate(rules, *current, body, status, crds);
+    Mutation updated = prepareUpdate(rules, *current, body, status, crds);
+    trackUpdate(updated, current, sent_managed, fields);
+    return updated;
   };
   ObjectKey key = keyOf(target, target.name);
   MutationResult result =
@@ -263,18 +287,22 @@ void ApiServer::handlePatch(const Request& req, const Target& target, Reply repl
   }
   bool apply = kind == PatchKind::Apply;
   if (req.has("force") && !apply) {
-    sendError(reply, badRequest("force is only allowed with apply patches"));
+    sendError(reply, invalidPatchOptions({"FieldValueForbidden",
+                                          "Forbidden: may not be specified for non-apply patch",
+                                          "force"}));
     return;
   }
   std::string manager = req.param("fieldManager");
   if (apply && manager.empty()) {
-    sendError(reply, badRequest("PATCH requests with apply require fieldManager to be set"));
+    sendError(reply,
+              invalidPatchOptions({"FieldValueRequired",
+                                   "Required value: is required for apply patch", "fieldManager"}));
     return;
   }
   if (manager.size() > 128) {
-    sendError(reply, invalid(type.names(), target.name,
-                             {{"FieldValueTooLong", "Too long: may not be more than 128 bytes",
-                               "fieldManager"}}));
+    sendError(reply,
+              invalidPatchOptions({"FieldValueTooLong", "Too long: may not be more than 128 bytes",
+                                   "fieldManager"}));
     return;
   }
   json patch;
@@ -286,7 +314,7 @@ void ApiServer::handlePatch(const Request& req, const Target& target, Reply repl
   WriteRules rules{type, type.namespaced ? target.ns : "", now(),
                    parseFieldValidation(req.param("fieldValidation")), &warnings};
   if (apply) {
-    if (auto err = checkBodyIdentity(rules, patch)) {
+    if (auto err = checkApplyConfig(rules, patch, target.name)) {
       sendError(reply, *err);
       return;
     }
@@ -300,17 +328,15 @@ void ApiServer::handlePatch(const Request& req, const Target& target, Reply repl
     crds = storedCrds();
   }
   bool status = target.subresource == "status";
+  FieldManagerContext fields =
+      fieldManagerContext(type, target.subresource, fieldManagerOf(req), rules.now);
+  ApplyOptions apply_options{fields, parseBoolParam(req.param("force")), status, target.name};
   Mutator mutator = [&](const json* current, int64_t) {
-    if (current == nullptr) {
-      if (!apply || status) {
-        return refuse(notFound(type.names(), target.name));
-      }
-      json object = patch;
-      object["metadata"]["name"] = target.name;
-      if (auto err = normalizeObject(rules, object, target.name)) {
-        return refuse(std::move(*err));
-      }
-      return prepareCreate(rules, std::move(object), crds);
+    if (current == nullptr && (!apply || status)) {
+      return refuse(notFound(type.names(), target.name));
+    }
+    if (apply) {
+      return applyPatch(rules, current, patch, apply_options, crds);
     }
     PatchOutcome outcome = runPatch(kind, *current, patch);
     if (!outcome.ok) {
@@ -329,7 +355,10 @@ void ApiServer::handlePatch(const Request& req, const Target& target, Reply repl
     if (auto err = normalizeObject(rules, patched, target.name)) {
       return refuse(std::move(*err));
     }
-    return prepareUpdate(rules, *current, std::move(patched), status, crds);
+    json sent_managed = managedFieldsOf(patched);
+    Mutation updated = prepareUpdate(rules, *current, std::move(patched), status, crds);
+    trackUpdate(updated, current, sent_managed, fields);
+    return updated;
   };
 
   ObjectKey key = keyOf(target, target.name);

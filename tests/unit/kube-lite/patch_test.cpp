@@ -51,11 +51,5 @@ TEST(StrategicMergePatch, MergesKeyedListsAndDirectives) {
   EXPECT_FALSE(out.result["spec"].contains("$setElementOrder/containers"));
 }
 
-TEST(ApplyConfiguration, MergesMapsAndReplacesLists) {
-  json live = {{"spec", {{"a", 1}, {"l", {1}}}}, {"metadata", {{"name", "x"}}}};
-  json out = applyConfiguration(live, {{"spec", {{"b", 2}, {"l", {2}}}}});
-  EXPECT_EQ(out["spec"], json({{"a", 1}, {"b", 2}, {"l", {2}}}));
-}
-
 }  // namespace
 }  // namespace univirt::kubelite
