@@ -15,6 +15,8 @@
 //     calling thread, until the server ends the stream (returns ok), `stop` is requested
 //     (returns ok), the connection breaks (Unavailable), or an ERROR event arrives (delivered,
 //     then returned as its typed error: 410 Expired → Gone, which means "relist").
+//   - Every call takes a stop_token: a stop request ends it at once with Unavailable, also
+//     while its request is in flight (a slow list page, a watch waiting for its first byte).
 //   - A Client is thread-safe; calls may run concurrently (they share the connection pool).
 
 #include <cstdint>

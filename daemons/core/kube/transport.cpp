@@ -21,6 +21,7 @@
 #include <sys/socket.h>
 
 #include "core/kube/detail/rate_limiter.h"
+#include "core/kube/detail/retry_after.h"
 #include "core/util/log.h"
 
 namespace univirt::kube {
@@ -219,19 +220,55 @@ bool isRetryableStatus(int status) {
   return status == 429 || (status >= 500 && status != 501 && status != 505);
 }
 
-std::optional<std::chrono::seconds> parseRetryAfter(const Poco::Net::HTTPResponse& response) {
+std::optional<std::chrono::seconds> retryAfterOf(const Poco::Net::HTTPResponse& response,
+                                                 util::Clock::WallTime now) {
   if (!response.has("Retry-After")) {
     return std::nullopt;
   }
-  const std::string& value = response.get("Retry-After");
-  if (value.empty() || value.size() > 6 ||
-      value.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;  // an HTTP-date: fall back to our own backoff
-  }
-  return std::chrono::seconds(std::stoi(value));
+  return detail::parseRetryAfter(response.get("Retry-After"), now);
 }
 
 using SessionPtr = std::unique_ptr<Poco::Net::HTTPClientSession>;
+
+int socketOf(Poco::Net::HTTPClientSession& session) { return session.socket().impl()->sockfd(); }
+
+// One attempt's socket, for a stop request to shut down: a request waiting for its response
+// (a list the server is slow to answer, a watch waiting for its response head) then returns
+// at once, as PocoStream::cancel() makes a blocked stream read return. The socket is attached
+// once the request is written; a stop that comes earlier is applied then.
+class InFlight {
+ public:
+  void attach(int fd) {
+    std::lock_guard lock(mu_);
+    fd_ = fd;
+    if (cancelled_ && fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+    }
+  }
+  // The attempt hands the socket on (to the idle pool or a stream) or closes it: later stops
+  // must not touch it. Returns whether a stop already shut it down.
+  bool detach() {
+    std::lock_guard lock(mu_);
+    fd_ = -1;
+    return cancelled_;
+  }
+  void cancel() {
+    std::lock_guard lock(mu_);
+    cancelled_ = true;
+    if (fd_ >= 0) {
+      ::shutdown(fd_, SHUT_RDWR);
+    }
+  }
+  bool cancelled() const {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+ private:
+  mutable std::mutex mu_;
+  int fd_ = -1;             // guarded by mu_
+  bool cancelled_ = false;  // guarded by mu_
+};
 
 class PocoStream final : public ResponseStream {
  public:
@@ -262,7 +299,7 @@ class PocoStream final : public ResponseStream {
     cancelled_.store(true);
     // Only the kernel socket is shut down: the TLS state belongs to the reading thread, and
     // shutdown(2) makes its blocked read return without touching that state.
-    int fd = session_->socket().impl()->sockfd();
+    int fd = socketOf(*session_);
     if (fd >= 0) {
       ::shutdown(fd, SHUT_RDWR);
     }
@@ -287,7 +324,7 @@ class PocoTransport final : public Transport {
         limiter_(options.qps, options.burst, clock) {}
 
   util::Result<HttpResponse> send(const HttpRequest& request, std::stop_token stop) override {
-    auto result = perform(request, stop, /*stream=*/false);
+    auto result = perform(request, std::move(stop), /*stream=*/false);
     if (!result) {
       return std::move(result).error();
     }
@@ -296,7 +333,7 @@ class PocoTransport final : public Transport {
 
   util::Result<StreamResponse> openStream(const HttpRequest& request,
                                           std::stop_token stop) override {
-    return perform(request, stop, /*stream=*/true);
+    return perform(request, std::move(stop), /*stream=*/true);
   }
 
   std::uint64_t requestsSent() const override { return sent_.load(); }
@@ -346,7 +383,7 @@ class PocoTransport final : public Transport {
     }
   }
 
-  Attempt attemptOnce(const HttpRequest& request, bool stream) {
+  Attempt attemptOnce(const HttpRequest& request, bool stream, std::stop_token stop) {
     Attempt attempt;
     auto token = token_->token();
     if (!token) {
@@ -358,6 +395,9 @@ class PocoTransport final : public Transport {
     if (!session) {
       session = newSession();
     }
+    // Declared after `session`, so the callback is gone before the session closes its socket.
+    InFlight in_flight;
+    std::stop_callback cancel_on_stop(stop, [&in_flight] { in_flight.cancel(); });
     auto timeout = request.receive_timeout.value_or(options_.io_timeout);
     session->setTimeout(Poco::Timespan(options_.connect_timeout.count() * 1000),
                         Poco::Timespan(options_.io_timeout.count() * 1000),
@@ -382,25 +422,36 @@ class PocoTransport final : public Transport {
       out << request.body;
       out.flush();
       sent = true;
+      // Only once the request is written: Poco answers a failed write on a keep-alive
+      // connection by sending the request again on a new one, which a stop that shut the old
+      // socket down would then not reach. Writing is bounded by io_timeout; the wait for the
+      // answer is what a stop must cut short.
+      in_flight.attach(socketOf(*session));
       Poco::Net::HTTPResponse response;
       std::istream& in = session->receiveResponse(response);
       StreamResponse result;
       result.head.status = static_cast<int>(response.getStatus());
       result.head.content_type = response.getContentType();
-      result.head.retry_after = parseRetryAfter(response);
+      result.head.retry_after = retryAfterOf(response, clock_.wallNow());
       if (stream && result.head.status / 100 == 2) {
+        // A stop from here on is the stream's to handle (Client::watch cancels it).
+        in_flight.detach();
         result.stream = std::make_unique<PocoStream>(std::move(session), in);
         attempt.response = std::move(result);
         return attempt;
       }
       Poco::StreamCopier::copyToString(in, result.head.body);
-      if (response.getKeepAlive()) {
+      bool cancelled = in_flight.detach();
+      if (!cancelled && response.getKeepAlive()) {
         returnSession(std::move(session));
       }
       attempt.retryable = isRetryableStatus(result.head.status);
       attempt.response = std::move(result);
       return attempt;
     } catch (const Poco::Exception& e) {
+      if (in_flight.cancelled()) {
+        return cancelledAttempt(request, sent);
+      }
       // Messages name the server and the request line, never the headers (the token).
       attempt.retryable = !sent || isIdempotent(request.method);
       attempt.error =
@@ -412,12 +463,27 @@ class PocoTransport final : public Transport {
                                    request.method, request.target, e.displayText())};
       return attempt;
     } catch (const std::exception& e) {
+      if (in_flight.cancelled()) {
+        return cancelledAttempt(request, sent);
+      }
       attempt.retryable = !sent || isIdempotent(request.method);
       attempt.error = Error{ErrorCode::Unavailable,
                             fmt::format("connection to API server '{}' failed during '{} {}': {}",
                                         server(), request.method, request.target, e.what())};
       return attempt;
     }
+  }
+
+  // A stop request ended the attempt; it is not retried.
+  Attempt cancelledAttempt(const HttpRequest& request, bool sent) const {
+    Attempt attempt;
+    attempt.error = Error{
+        ErrorCode::Unavailable,
+        sent && !isIdempotent(request.method)
+            ? fmt::format("'{} {}' was cancelled; the request may or may not have been applied",
+                          request.method, request.target)
+            : fmt::format("'{} {}' was cancelled", request.method, request.target)};
+    return attempt;
   }
 
   util::Result<StreamResponse> perform(const HttpRequest& request, std::stop_token stop,
@@ -428,7 +494,7 @@ class PocoTransport final : public Transport {
         return Error{ErrorCode::Unavailable,
                      fmt::format("'{} {}' was cancelled", request.method, request.target)};
       }
-      Attempt attempt = attemptOnce(request, stream);
+      Attempt attempt = attemptOnce(request, stream, stop);
       bool last = attempt_no >= options_.max_attempts;
       if (!attempt.retryable || last) {
         if (attempt.error) {

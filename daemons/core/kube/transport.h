@@ -5,13 +5,18 @@
 //
 // Retry contract (client-go's, made explicit):
 //   - 429 TooManyRequests and 5xx (except 501/505) are retried with jittered exponential
-//     backoff; a Retry-After header of N seconds replaces the backoff delay for that attempt.
+//     backoff; a Retry-After header (N seconds, or an HTTP-date: the time left until it, 0 once
+//     it passed) replaces the backoff delay for that attempt, capped at max_retry_after.
 //   - Connection failures before the request was sent (refused, unreachable, TLS handshake)
 //     are retried for every method. Failures after it was sent are retried only for methods
 //     that are idempotent (GET, HEAD, PUT, DELETE): a POST or PATCH may have been applied.
 //   - Any other 4xx is final and returned at once.
 //   - At most `max_attempts` attempts; then the last response (429/5xx) or an Unavailable
-//     error is returned. A stop request cancels waiting and returns Unavailable.
+//     error is returned.
+//   - A stop request returns Unavailable ("... was cancelled") at once, whether the request
+//     waits (QPS limit, backoff) or is in flight: its connection is shut down (and not reused)
+//     and it is not retried. For a stream, from the response head on, cancelling is the
+//     stream's job (ResponseStream::cancel()).
 // Non-2xx responses are returned as HttpResponse, not as errors: turning a Status body into a
 // typed error is the Client's job (status.h). Only transport failures are util::Error.
 // Poco exceptions never leave transport.cpp. The bearer token never appears in a log line.

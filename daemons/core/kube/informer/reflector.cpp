@@ -77,6 +77,26 @@ bool Reflector::waitForSync(std::chrono::milliseconds timeout) const {
   return synced_cv_.wait_for(lock, timeout, [this] { return synced_.load(); });
 }
 
+bool Reflector::waitForSync(std::stop_token stop) const {
+  std::unique_lock lock(mu_);
+  return synced_cv_.wait(lock, stop, [this] { return synced_.load(); });
+}
+
+void Reflector::resync(std::stop_token stop) {
+  std::lock_guard dispatch(dispatch_mu_);
+  if (!synced_.load()) {
+    return;
+  }
+  for (const ObjectPtr& object : cache_.list()) {
+    if (stop.stop_requested()) {
+      return;
+    }
+    notifyUpdate(*object, *object);
+  }
+  std::lock_guard lock(mu_);
+  ++stats_.resyncs;
+}
+
 util::Status Reflector::listAndReplace(std::stop_token stop) {
   auto listed = list_watch_.list(std::move(stop));
   if (!listed) {
@@ -87,6 +107,7 @@ util::Status Reflector::listAndReplace(std::stop_token stop) {
   for (Object& item : listed->items) {
     objects.push_back(std::make_shared<const Object>(std::move(item)));
   }
+  std::unique_lock dispatch(dispatch_mu_);
   ObjectCache::ReplaceResult changes = cache_.replace(std::move(objects));
   {
     std::lock_guard lock(mu_);
@@ -106,6 +127,7 @@ util::Status Reflector::listAndReplace(std::stop_token stop) {
     std::lock_guard lock(mu_);
     synced_.store(true);
   }
+  dispatch.unlock();
   synced_cv_.notify_all();
   log::info("listed objects",
             {{"resource", list_watch_.resource.displayName()},
@@ -119,6 +141,7 @@ bool Reflector::apply(const WatchEvent& event) {
   switch (event.type) {
     case WatchEventType::Added:
     case WatchEventType::Modified: {
+      std::lock_guard dispatch(dispatch_mu_);
       auto object = std::make_shared<const Object>(event.object);
       ObjectPtr previous = cache_.upsert(object);
       setResourceVersion(resourceVersionOf(*object));
@@ -129,11 +152,13 @@ bool Reflector::apply(const WatchEvent& event) {
       }
       return true;
     }
-    case WatchEventType::Deleted:
+    case WatchEventType::Deleted: {
+      std::lock_guard dispatch(dispatch_mu_);
       cache_.remove(ObjectKey::of(event.object));
       setResourceVersion(resourceVersionOf(event.object));
       notifyDelete(event.object);
       return true;
+    }
     case WatchEventType::Bookmark:
       setResourceVersion(resourceVersionOf(event.object));
       return false;

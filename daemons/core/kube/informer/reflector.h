@@ -20,7 +20,9 @@
 //
 // Handlers run on the reflector's thread, after the cache was updated, one event at a time;
 // they must be quick (enqueue an ObjectKey, as sample-controller does). A handler that throws
-// is logged and does not stop the reflector.
+// is logged and does not stop the reflector. resync() (called by the Informer's resync thread)
+// delivers the whole cache as updates; it excludes event delivery, so handlers never run
+// concurrently and a resync never shows a cached change whose own event is still to come.
 
 #include <atomic>
 #include <chrono>
@@ -63,7 +65,8 @@ class Reflector {
   struct Stats {
     std::uint64_t lists = 0;
     std::uint64_t watches = 0;
-    std::uint64_t events = 0;  // ADDED/MODIFIED/DELETED applied from watches
+    std::uint64_t events = 0;   // ADDED/MODIFIED/DELETED applied from watches
+    std::uint64_t resyncs = 0;  // resync() rounds delivered
   };
 
   Reflector(ListWatch list_watch, ObjectCache& cache, std::vector<EventHandlers> handlers,
@@ -73,8 +76,13 @@ class Reflector {
   void run(std::stop_token stop);
 
   bool hasSynced() const { return synced_.load(); }
-  // Blocks until the first list was applied, `timeout` passed or `stop` was requested.
+  // Blocks until the first list was applied or `timeout` passed.
   bool waitForSync(std::chrono::milliseconds timeout) const;
+  // Blocks until the first list was applied or `stop` was requested.
+  bool waitForSync(std::stop_token stop) const;
+  // Delivers every cached object to on_update with old == new (client-go's resync), in key
+  // order, unless `stop` is requested meanwhile. Any thread; a no-op before the first list.
+  void resync(std::stop_token stop);
   std::string lastResourceVersion() const;
   Stats stats() const;
 
@@ -93,11 +101,14 @@ class Reflector {
   util::Clock& clock_;
   std::mt19937_64 rng_;  // used by the run() thread only
 
+  // Held while a change is applied to the cache and delivered, and during a resync: handlers
+  // see the cache's changes one at a time and in order. Taken before mu_, never after it.
+  std::mutex dispatch_mu_;
   std::atomic<bool> synced_{false};
   mutable std::mutex mu_;
-  mutable std::condition_variable synced_cv_;  // guarded by mu_
-  std::string resource_version_;               // guarded by mu_
-  Stats stats_;                                // guarded by mu_
+  mutable std::condition_variable_any synced_cv_;  // guarded by mu_
+  std::string resource_version_;                   // guarded by mu_
+  Stats stats_;                                    // guarded by mu_
 };
 
 }  // namespace univirt::kube
