@@ -1,0 +1,17 @@
+#include "tools/crdgen/all_operations.h"
+
+#ifdef UNIVIRT_CRDGEN_WITH_VIRTCTL
+#include "virtctl/vm/vm_operations.h"
+#endif
+
+namespace univirt::crdgen {
+
+void addAllOperations([[maybe_unused]] lifecycle::OperationTable& table) {
+#ifdef UNIVIRT_CRDGEN_WITH_VIRTCTL
+  // Handlers and refreshes are never run here; the deps only have to outlive the table.
+  static const virtctl::VmOperationDeps kDeps{};
+  virtctl::addVirtualMachineOperations(table, kDeps);
+#endif
+}
+
+}  // namespace univirt::crdgen

@@ -1,0 +1,22 @@
+#pragma once
+
+// virtctl's own configuration options (the common ones come from core/util/config.h).
+
+#include <span>
+#include <string>
+#include <vector>
+
+#include "core/util/config.h"
+
+namespace univirt::virtctl {
+
+std::span<const util::ConfigOption> virtctlOptions();
+
+// `--node-name`, else NODE_NAME (the DaemonSet's downward API), else the lower-cased host
+// name, as upstream's socket.gethostname().lower().
+std::string resolveNodeName(const util::Config& config, const util::Environment& env);
+
+// The comma-separated `path-roots` option as absolute directories.
+util::Result<std::vector<std::string>> parsePathRoots(const std::string& text);
+
+}  // namespace univirt::virtctl
