@@ -14,25 +14,17 @@
 #include <atomic>
 #include <chrono>
 #include <cstdlib>
-#include <filesystem>
 #include <fstream>
 #include <string>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <stdlib.h>
 #include <sys/resource.h>
 
 #include "core/kube/client.h"
 #include "core/kube/informer/informer.h"
-#include "core/util/clock.h"
-#include "kube-lite/api_server.h"
-#include "kube-lite/auth.h"
-#include "kube-lite/certs.h"
-#include "kube-lite/fault_injection.h"
-#include "kube-lite/server.h"
+#include "support/in_process_kube_lite.h"
 
-namespace kl = univirt::kubelite;
 namespace kube = univirt::kube;
 using Clock = std::chrono::steady_clock;
 
@@ -64,46 +56,12 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 int main(int argc, char** argv) {
   const int objects = argc > 1 ? std::atoi(argv[1]) : 10000;
-  std::string pattern = (std::filesystem::temp_directory_path() / "informer-bench-XXXXXX").string();
-  std::string dir = mkdtemp(pattern.data());
-
-  auto certs = kl::ensureCertificates(dir, {"127.0.0.1"});
-  auto auth = kl::TokenAuthenticator::load(dir + "/tokens.csv");
-  if (!certs || !auth) {
-    fmt::print(stderr, "cannot prepare certificates or tokens in {}\n", dir);
+  auto server = univirt::bench::InProcessKubeLite::start("informer-bench", objects + 1000);
+  if (!server) {
+    fmt::print(stderr, "{}\n", server.error().message);
     return 1;
   }
-  kl::WatchHub hub(objects + 1000);
-  auto store = kl::Store::open(dir + "/kube-lite.db", hub);
-  if (!store) {
-    fmt::print(stderr, "{}\n", store.error().message);
-    return 1;
-  }
-  kl::ResourceRegistry registry;
-  kl::FaultInjector faults(false, hub);
-  kl::ApiServer api(**store, hub, registry, faults, univirt::util::Clock::real(), {});
-  (void)api.bootstrap();
-  kl::Server server({{"127.0.0.1"}, 0, false, *certs, 3 * 1024 * 1024, 512}, api, *auth, nullptr);
-  if (auto st = server.start(); !st) {
-    fmt::print(stderr, "{}\n", st.error().message);
-    return 1;
-  }
-
-  kube::ClientConfig config;
-  config.server = fmt::format("https://127.0.0.1:{}", server.port());
-  auto ca = kl::readFile(certs->ca_cert);
-  if (!ca) {
-    fmt::print(stderr, "{}\n", ca.error().message);
-    return 1;
-  }
-  config.ca_pem = *ca;
-  config.token = kube::TokenSource::fixed(auth->firstToken());
-  // The client-side rate limit (20 QPS by default) would make the setup, not the informer,
-  // the thing measured: lift it for the bench.
-  kube::TransportOptions transport_options;
-  transport_options.qps = 1e6;
-  transport_options.burst = 1'000'000;
-  auto client = kube::Client::create(config, transport_options);
+  auto client = (*server)->client();
   if (!client) {
     fmt::print(stderr, "{}\n", client.error().message);
     return 1;
@@ -187,7 +145,5 @@ int main(int argc, char** argv) {
   fmt::print("RSS before informer              {} KiB\n", rss_before);
   fmt::print("RSS with {} cached objects     {} KiB (+{} KiB)\n", objects, rss_with_cache,
              rss_with_cache - rss_before);
-  server.stop();
-  std::filesystem::remove_all(dir);
   return 0;
 }

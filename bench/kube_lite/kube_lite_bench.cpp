@@ -8,7 +8,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <filesystem>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <mutex>
@@ -22,14 +22,8 @@
 #include <Poco/StreamCopier.h>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <stdlib.h>
 
-#include "core/util/clock.h"
-#include "kube-lite/api_server.h"
-#include "kube-lite/auth.h"
-#include "kube-lite/certs.h"
-#include "kube-lite/fault_injection.h"
-#include "kube-lite/server.h"
+#include "support/in_process_kube_lite.h"
 
 namespace kl = univirt::kubelite;
 using Clock = std::chrono::steady_clock;
@@ -115,37 +109,19 @@ double seconds(Clock::duration d) { return std::chrono::duration<double>(d).coun
 
 int main(int argc, char** argv) {
   int objects = argc > 1 ? std::atoi(argv[1]) : 10000;
-  std::string pattern =
-      (std::filesystem::temp_directory_path() / "kube-lite-bench-XXXXXX").string();
-  std::string dir = mkdtemp(pattern.data());
-
-  auto certs = kl::ensureCertificates(dir, {"127.0.0.1"});
-  auto auth = kl::TokenAuthenticator::load(dir + "/tokens.csv");
-  if (!certs || !auth) {
-    fmt::print(stderr, "cannot prepare certificates or tokens in {}\n", dir);
+  auto server = univirt::bench::InProcessKubeLite::start("kube-lite-bench", 20000);
+  if (!server) {
+    fmt::print(stderr, "{}\n", server.error().message);
     return 1;
   }
-  kl::WatchHub hub(20000);
-  auto store = kl::Store::open(dir + "/kube-lite.db", hub);
-  if (!store) {
-    fmt::print(stderr, "{}\n", store.error().message);
-    return 1;
-  }
-  kl::ResourceRegistry registry;
-  kl::FaultInjector faults(false, hub);
-  kl::ApiServer api(**store, hub, registry, faults, univirt::util::Clock::real(), {});
-  (void)api.bootstrap();
-  kl::Server server({{"127.0.0.1"}, 0, false, *certs, 3 * 1024 * 1024, 512}, api, *auth, nullptr);
-  if (auto st = server.start(); !st) {
-    fmt::print(stderr, "{}\n", st.error().message);
-    return 1;
-  }
-  const int port = server.port();
-  const std::string token = auth->firstToken();
+  const int port = (*server)->port();
+  const std::string& ca_cert = (*server)->caCertPath();
+  const std::string token = (*server)->token();
+  kl::Store& store = (*server)->store();
   const std::string base = "/api/v1/namespaces/default/configmaps";
 
   // 1. Sequential writes.
-  Client writer(port, certs->ca_cert, token);
+  Client writer(port, ca_cert, token);
   int writes = std::max(objects - kFanoutEvents - kLatencySamples, 1000);
   auto start = Clock::now();
   for (int i = 0; i < writes; ++i) {
@@ -160,16 +136,17 @@ int main(int argc, char** argv) {
   std::atomic<int> ready{0};
   std::atomic<long> received{0};
   std::vector<std::thread> watchers;
-  std::string rv = std::to_string((*store)->currentRv());
+  std::string rv = std::to_string(store.currentRv());
   for (int w = 0; w < kWatchers; ++w) {
     watchers.emplace_back([&, w] {
-      Client client(port, certs->ca_cert, token);
+      Client client(port, ca_cert, token);
       int mine = 0;
       ready++;
-      client.watch(base + "?watch=true&resourceVersion=" + rv, [&](const std::string&) {
-        received++;
-        return ++mine < kFanoutEvents;
-      });
+      client.watch(fmt::format("{}?watch=true&resourceVersion={}", base, rv),
+                   [&](const std::string&) {
+                     received++;
+                     return ++mine < kFanoutEvents;
+                   });
       (void)w;
     });
   }
@@ -189,10 +166,10 @@ int main(int argc, char** argv) {
   std::mutex mu;
   std::map<std::string, Clock::time_point> sent;
   std::vector<double> latencies;
-  std::string rv2 = std::to_string((*store)->currentRv());
+  std::string rv2 = std::to_string(store.currentRv());
   std::atomic<bool> watching{false};
   std::thread latency_watcher([&] {
-    Client client(port, certs->ca_cert, token);
+    Client client(port, ca_cert, token);
     watching = true;
     client.watch(base + "?watch=true&resourceVersion=" + rv2, [&](const std::string& line) {
       auto now = Clock::now();
@@ -219,10 +196,12 @@ int main(int argc, char** argv) {
   latency_watcher.join();
   std::sort(latencies.begin(), latencies.end());
   auto pct = [&](double p) {
-    return latencies.empty() ? 0.0 : latencies[static_cast<size_t>(p * (latencies.size() - 1))];
+    return latencies.empty()
+               ? 0.0
+               : latencies[static_cast<size_t>(p * static_cast<double>(latencies.size() - 1))];
   };
 
-  long total = (*store)->currentRv();
+  long total = store.currentRv();
   fmt::print("kube-lite bench ({} objects stored, HTTPS, SQLite WAL synchronous=NORMAL)\n", total);
   fmt::print("  writes/s (sequential creates, 1 connection): {:.0f}\n", writes / write_secs);
   fmt::print("  watch events/s ({} watchers x {} creates):  {:.0f}\n", kWatchers, kFanoutEvents,
@@ -230,8 +209,5 @@ int main(int argc, char** argv) {
   fmt::print("  create->event latency ms: p50 {:.2f}  p99 {:.2f}  ({} samples)\n", pct(0.5),
              pct(0.99), latencies.size());
   fmt::print("  RSS with {} objects: {} MiB\n", total, rssKiB() / 1024);
-  hub.shutdown();
-  server.stop();
-  std::filesystem::remove_all(dir);
   return 0;
 }
