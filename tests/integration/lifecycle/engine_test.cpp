@@ -18,6 +18,7 @@
 
 #include "core/lifecycle/object_status.h"
 #include "integration/kube_client/kube_lite_client.h"
+#include "integration/kube_lite/subprocess.h"
 
 namespace univirt::lifecycle {
 namespace {
@@ -43,8 +44,7 @@ kube::Object freeFormCrd() {
 }
 
 std::string readFile(const std::filesystem::path& path) {
-  std::ifstream in(path);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return univirt::testing::readWholeFile(path.string());
 }
 
 // Test operations. Their effects are files under `root`, so the test sees whether and how
