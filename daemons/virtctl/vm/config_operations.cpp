@@ -201,9 +201,7 @@ std::vector<ParamSpec> withFlags(std::vector<ParamSpec> params) {
 }  // namespace
 
 void addConfigOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   table.add(
       {.kind = kKind,
        .key = "setBootOrder",

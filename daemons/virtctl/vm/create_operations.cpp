@@ -338,9 +338,7 @@ std::vector<ParamSpec> installParams(bool from_image) {
 }  // namespace
 
 void addCreateOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   table.add({.kind = kKind,
              .key = "createAndStartVMFromISO",
              .name_field = "name",

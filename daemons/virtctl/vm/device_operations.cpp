@@ -148,9 +148,7 @@ util::Result<Outcome> manageIso(const VmOperationDeps& deps, const Invocation& i
 }  // namespace
 
 void addDeviceOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   auto file_params = [](const char* verb) {
     std::vector<lifecycle::ParamSpec> params = {
         domainParam(),

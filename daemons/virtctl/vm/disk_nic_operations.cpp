@@ -301,9 +301,7 @@ ParamSpec iotuneParam(const char* name, const char* what) {
 }  // namespace
 
 void addDiskNicOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   table.add(
       {.kind = kKind,
        .key = "plugDisk",

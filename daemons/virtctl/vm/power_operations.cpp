@@ -192,9 +192,7 @@ util::Result<Outcome> resumeVm(const VmOperationDeps& deps, const Invocation& in
 }  // namespace
 
 void addPowerOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   auto handler = [&deps](auto function) -> lifecycle::Handler {
     return [&deps, function](const Invocation& invocation) { return function(deps, invocation); };
   };

@@ -268,9 +268,7 @@ lifecycle::ParamValidator memoryLimitValidator() {
 }  // namespace
 
 void addQosOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   std::vector<ParamSpec> io = {domainParam(),
                                {.name = "device",
                                 .type = ParamType::String,

@@ -159,9 +159,7 @@ util::Result<Outcome> migrateVm(const VmOperationDeps& deps, const Invocation& i
 }  // namespace
 
 void addStateOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   auto save_params = [](bool save) {
     std::vector<lifecycle::ParamSpec> params = {
         domainParam(),

@@ -177,9 +177,7 @@ ParamSpec sizeParam(const char* help) {
 }  // namespace
 
 void addTuningOperations(lifecycle::OperationTable& table, const VmOperationDeps& deps) {
-  const lifecycle::Refresh refresh = [&deps](const Invocation& invocation) {
-    return refreshVm(deps, invocation);
-  };
+  const lifecycle::Refresh refresh = vmRefresh(deps);
   table.add(
       {.kind = kKind,
        .key = "changeNumberOfCPU",

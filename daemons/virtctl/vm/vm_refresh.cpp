@@ -48,6 +48,10 @@ Phase phaseForPowerState(PowerState state) {
   return Phase::Unknown;
 }
 
+lifecycle::Refresh vmRefresh(const VmOperationDeps& deps) {
+  return [&deps](const lifecycle::Invocation& invocation) { return refreshVm(deps, invocation); };
+}
+
 util::Result<lifecycle::Refreshed> refreshVm(const VmOperationDeps& deps,
                                              const lifecycle::Invocation& invocation) {
   auto owned = openOwnedDomain(deps, invocation);

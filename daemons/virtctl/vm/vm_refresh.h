@@ -22,6 +22,9 @@ lifecycle::Phase phaseForPowerState(virt::PowerState state);
 util::Result<lifecycle::Refreshed> refreshVm(const VmOperationDeps& deps,
                                              const lifecycle::Invocation& invocation);
 
+// refreshVm as the table's Refresh of every VirtualMachine row. `deps` must outlive it.
+lifecycle::Refresh vmRefresh(const VmOperationDeps& deps);
+
 // The state libvirt shows once an operation took effect.
 enum class Expectation {
   Active,             // startVM, createVM, createAndStart*: the domain runs (or is paused)
