@@ -225,11 +225,7 @@ void LifecycleEngine::processRequest(const Watched& watched, const kube::Object&
     return;
   }
   taken_++;
-  {
-    std::lock_guard lock(mu_);
-    known_ids_.insert(marker.id);
-    known_order_.push_back(marker.id);
-  }
+  rememberId(marker.id);
   noteReplaced(workKey(watched.kind.kind, kube::ObjectKey::of(object)), object);
   event(*taken, kube::EventType::Normal, operation, "Doing", 0.0);
 
@@ -256,7 +252,6 @@ void LifecycleEngine::finish(const Watched& watched, const Started& started,
                              const Invocation& invocation, const util::Result<Outcome>& outcome,
                              Phase operation_phase_on_success) {
   const RequestMarker& marker = started.marker;
-  const std::string work_key = workKey(watched.kind.kind, kube::ObjectKey::of(started.taken));
   const Timing timing = timingSince(marker.taken_at);
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started.began).count();
@@ -311,8 +306,6 @@ void LifecycleEngine::finish(const Watched& watched, const Started& started,
     succeeded_++;
     event(started.taken, kube::EventType::Normal, marker.operation, "Done", seconds);
   }
-  noteCompleted(marker.id);
-  (void)work_key;
 }
 
 bool LifecycleEngine::settle(const Watched& watched, const kube::Object& object,
@@ -321,13 +314,8 @@ bool LifecycleEngine::settle(const Watched& watched, const kube::Object& object,
   nlohmann::json lifecycle = {{marker.operation, marker.request}};
   auto request = table_.validate(watched.kind.kind, name, lifecycle, options_.validation);
   Started started{object, marker, std::chrono::steady_clock::now()};
-  auto remember = [&] {
-    std::lock_guard lock(mu_);
-    known_ids_.insert(marker.id);
-    known_order_.push_back(marker.id);
-  };
   if (!request.has_value()) {
-    remember();
+    rememberId(marker.id);
     settled_++;
     Invocation none{};
     finish(watched, started, none,
@@ -359,7 +347,7 @@ bool LifecycleEngine::settle(const Watched& watched, const kube::Object& object,
       settlement = *settled;
     }
   }
-  remember();
+  rememberId(marker.id);
   settled_++;
   switch (settlement) {
     case Settlement::TookEffect:
@@ -518,9 +506,11 @@ void LifecycleEngine::noteReplaced(const std::string& work_key, const kube::Obje
   superseded_[work_key].insert(kube::resourceVersionOf(replaced));
 }
 
-void LifecycleEngine::noteCompleted(const std::string& id) {
+void LifecycleEngine::rememberId(const std::string& id) {
   std::lock_guard lock(mu_);
-  known_ids_.insert(id);
+  if (known_ids_.insert(id).second) {
+    known_order_.push_back(id);
+  }
   while (known_order_.size() > kKnownIdsKept) {
     known_ids_.erase(known_order_.front());
     known_order_.pop_front();

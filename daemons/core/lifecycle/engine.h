@@ -122,7 +122,9 @@ class LifecycleEngine {
   void retryLater(const std::string& work_key);
   bool isStale(const std::string& work_key, const kube::Object& object);
   void noteReplaced(const std::string& work_key, const kube::Object& replaced);
-  void noteCompleted(const std::string& id);
+  // Ids of requests this run took or settled: a marker with one of them in a stale cache copy
+  // is ours, not a crashed virtctl's. The oldest are forgotten beyond kKnownIdsKept.
+  void rememberId(const std::string& id);
   bool isKnownId(const std::string& id);
   Timing timingSince(const std::string& started_at) const;
   std::string now() const;
