@@ -24,6 +24,7 @@ write_state() {
 }
 
 node_label_keys() {
+  # shellcheck disable=SC2016  # a Go template, not shell
   kc get node "$node_name" -o go-template='{{range $k, $v := .metadata.labels}}{{$k}}{{"\n"}}{{end}}'
 }
 
