@@ -18,6 +18,7 @@
 #include "core/util/main_runner.h"
 #include "core/virt/event_loop.h"
 #include "core/virt/reconnecting_connection.h"
+#include "sdsctl/storage_operations.h"
 #include "virtctl/virtctl_options.h"
 #include "virtctl/vm/vm_operations.h"
 #include "virtctl/watched_kinds.h"
@@ -27,7 +28,8 @@ namespace {
 using univirt::util::Config;
 
 int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& table,
-               univirt::virtctl::VmOperationDeps& deps) {
+               univirt::virtctl::VmOperationDeps& deps,
+               univirt::sdsctl::StorageOperationDeps& storage) {
   namespace kube = univirt::kube;
   namespace virt = univirt::virt;
   namespace lifecycle = univirt::lifecycle;
@@ -81,6 +83,10 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
       virt::ReconnectOptions{.uri = config.getString("libvirt-uri")}, loop,
       univirt::util::Clock::real());
   deps.connect = [&libvirt] { return libvirt.connection(); };
+  storage.connect = deps.connect;
+  storage.client = deps.client;
+  storage.node_name = node;
+  storage.settings.path_roots = *roots;
 
   lifecycle::EngineOptions options{
       .node_name = node,
@@ -94,8 +100,9 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
       .pause_after_take = config.getDuration("debug-pause-after-take"),
       .pause_before_outcome = config.getDuration("debug-pause-before-outcome"),
   };
-  lifecycle::LifecycleEngine engine(**client, table, univirt::virtctl::watchedKinds(table),
-                                    options);
+  auto kinds = univirt::virtctl::watchedKinds(table);
+  univirt::sdsctl::addCleanupFinalizers(kinds);
+  lifecycle::LifecycleEngine engine(**client, table, std::move(kinds), options);
 
   univirt::core::Daemon daemon(univirt::core::Daemon::optionsFrom(config));
   daemon.add({.name = "libvirt event loop",
@@ -129,12 +136,15 @@ int main(int argc, char** argv) {
   static univirt::virtctl::VmOperationDeps deps;
   static univirt::lifecycle::OperationTable table;
   univirt::virtctl::addVirtualMachineOperations(table, deps);
+  static univirt::sdsctl::StorageOperationDeps storage_deps;
+  univirt::sdsctl::addStorageOperations(table, storage_deps);
   static const std::string kSummary = fmt::format(
       "carries out the lifecycle requests (spec.lifecycle) of the VirtualMachines, disks, "
       "images, snapshots, pools and networks labelled host=<this node>\n\n{}",
       univirt::lifecycle::renderHelp(table));
   univirt::util::ConfigSchema schema("virtctl", kSummary, univirt::virtctl::virtctlOptions());
   schema.setDefault("health-address", "127.0.0.1:19990");
-  return univirt::util::runMain(
-      schema, argc, argv, [](const Config& config) { return runVirtctl(config, table, deps); });
+  return univirt::util::runMain(schema, argc, argv, [](const Config& config) {
+    return runVirtctl(config, table, deps, storage_deps);
+  });
 }

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/kube/patch.h"
+#include "core/lifecycle/finalizer.h"
 #include "core/lifecycle/object_status.h"
 #include "core/util/log.h"
 
@@ -129,7 +130,10 @@ const LifecycleEngine::Watched* LifecycleEngine::watchedKind(const std::string& 
 }
 
 void LifecycleEngine::onObject(const std::string& kind, const kube::Object& object) {
-  if (!hasRequest(object) && !markerOf(object).has_value()) {
+  const Watched* watched = watchedKind(kind);
+  const bool finalizing =
+      watched != nullptr && isDeleting(object) && hasFinalizer(object, watched->kind.finalizer);
+  if (!hasRequest(object) && !markerOf(object).has_value() && !finalizing) {
     return;  // the daemons' own writes and plain objects: nothing to do
   }
   if (queue_) {
@@ -139,7 +143,8 @@ void LifecycleEngine::onObject(const std::string& kind, const kube::Object& obje
 
 void LifecycleEngine::onDeleted(const std::string& kind, const kube::Object& object) {
   const Watched* watched = watchedKind(kind);
-  if (watched == nullptr || !watched->kind.on_deleted || queue_ == nullptr) {
+  if (watched == nullptr || !watched->kind.on_deleted || queue_ == nullptr ||
+      wasCleanedUp(object)) {
     return;
   }
   const std::string key = workKey(kind, kube::ObjectKey::of(object));
@@ -190,6 +195,10 @@ void LifecycleEngine::process(const std::string& work_key) {
     }
     return;
   }
+  if (isDeleting(*cached) && hasFinalizer(*cached, watched->kind.finalizer)) {
+    processFinalize(work_key, *watched, *cached);
+    return;
+  }
   if (hasRequest(*cached)) {
     processRequest(*watched, *cached);
   }
@@ -213,6 +222,10 @@ void LifecycleEngine::processRequest(const Watched& watched, const kube::Object&
                        .request = lifecycle[operation]};
   kube::Object taking = object;
   markTaken(taking, marker);
+  if (watched.kind.on_deleted && !isDeleting(taking)) {
+    // In the same write as the take: from now on deleting the object cleans up first.
+    addFinalizer(taking, watched.kind.finalizer);
+  }
   const auto began = std::chrono::steady_clock::now();
   auto taken = client_.update(watched.kind.resource, taking);
   api_writes_++;
@@ -272,6 +285,14 @@ void LifecycleEngine::finish(const Watched& watched, const Started& started,
 
   if (options_.pause_before_outcome.count() > 0) {
     (void)clock_.sleepFor(options_.pause_before_outcome, stopping_.get_token());
+  }
+  if (!failure.has_value() && outcome->object_deleted && watched.kind.on_deleted) {
+    // The handler cleaned up already: the finalizer must not hold the object, and the
+    // DELETED event must not clean up again.
+    if (auto released = releaseFinalizer(watched, started.taken); !released) {
+      failure = released.error().withContext(
+          fmt::format("{} succeeded but releasing the object failed", marker.operation));
+    }
   }
   if (!failure.has_value() && outcome->object_deleted) {
     kube::DeleteOptions options;

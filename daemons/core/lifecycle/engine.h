@@ -41,6 +41,11 @@ struct WatchedKind {
   // Upstream turns a DELETED event into a request (deleteDisk, deletePool…) so that `kubectl
   // delete` cleans up the backend. Returns the lifecycle to run, or nullopt.
   std::function<std::optional<nlohmann::json>(const kube::Object&)> on_deleted = {};
+  // Non-empty (with on_deleted): the take adds this finalizer, so `kubectl delete` leaves the
+  // object (with a deletionTimestamp) until on_deleted's request has cleaned up the backend;
+  // only then is the finalizer removed and the object goes. A failed cleanup keeps the object
+  // and is retried at the next resync.
+  std::string finalizer = {};
 };
 
 struct EngineOptions {
@@ -104,6 +109,13 @@ class LifecycleEngine {
   void process(const std::string& work_key);
   void processRequest(const Watched& watched, const kube::Object& object);
   void processDeleted(const Watched& watched, const kube::Object& object);
+  // A deleting object still holding the kind's finalizer (engine_finalizer.cpp).
+  void processFinalize(const std::string& work_key, const Watched& watched,
+                       const kube::Object& object);
+  // Removes the kind's finalizer from the stored object; the uid is remembered so that its
+  // DELETED event does not run the cleanup a second time.
+  util::Status releaseFinalizer(const Watched& watched, const kube::Object& object);
+  bool wasCleanedUp(const kube::Object& object);
   // False when the backend could not tell (yet): the marker stays and is retried.
   bool settle(const Watched& watched, const kube::Object& object, const RequestMarker& marker);
   void refuse(const Watched& watched, const kube::Object& object, const std::string& operation,
@@ -142,6 +154,7 @@ class LifecycleEngine {
   std::unordered_set<std::string> known_ids_;                // guarded by mu_: ours, this run
   std::deque<std::string> known_order_;                      // guarded by mu_
   std::map<std::string, kube::Object> deleted_;              // guarded by mu_: pending cleanups
+  std::set<std::string> cleaned_up_;  // guarded by mu_: uids whose backend cleanup already ran
 
   std::atomic<std::int64_t> taken_{0};
   std::atomic<std::int64_t> succeeded_{0};

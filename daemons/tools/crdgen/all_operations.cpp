@@ -3,6 +3,9 @@
 #ifdef UNIVIRT_CRDGEN_WITH_VIRTCTL
 #include "virtctl/vm/vm_operations.h"
 #endif
+#ifdef UNIVIRT_CRDGEN_WITH_SDSCTL
+#include "sdsctl/storage_operations.h"
+#endif
 
 namespace univirt::crdgen {
 
@@ -11,6 +14,10 @@ void addAllOperations([[maybe_unused]] lifecycle::OperationTable& table) {
   // Handlers and refreshes are never run here; the deps only have to outlive the table.
   static const virtctl::VmOperationDeps kDeps{};
   virtctl::addVirtualMachineOperations(table, kDeps);
+#endif
+#ifdef UNIVIRT_CRDGEN_WITH_SDSCTL
+  static const sdsctl::StorageOperationDeps kStorageDeps{};
+  sdsctl::addStorageOperations(table, kStorageDeps);
 #endif
 }
 
