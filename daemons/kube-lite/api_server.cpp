@@ -261,9 +261,16 @@ bool ApiServer::handleNonResource(const Request& req, Reply reply) {
     sendJson(reply, 200, core ? legacyApiVersions(options_.server_address) : apiGroupList(snap));
     return true;
   }
-  if (path == "/openapi/v2") {
+  if (path == "/openapi/v2" || path == "/swagger-2.0.0.pb-v1") {
     reply.audit.verb = "get";
-    sendError(reply, pathNotFound());
+    auto resp =
+        openapi_v2_.serve(req, snap, options_.minor, path != "/openapi/v2", clock_.wallNow());
+    if (!resp || resp->status == 406) {
+      sendError(reply, resp ? notAcceptable() : internalError(resp.error().message));
+      return true;
+    }
+    reply.audit.code = resp->status;
+    reply.out.send(resp->status, resp->content_type, resp->body, resp->headers);
     return true;
   }
   if (path == "/openapi/v3" || path == "/openapi/v3/") {

@@ -16,6 +16,7 @@
 #include "core/util/result.h"
 #include "kube-lite/api_error.h"
 #include "kube-lite/fault_injection.h"
+#include "kube-lite/openapi_v2.h"
 #include "kube-lite/request.h"
 #include "kube-lite/resource_registry.h"
 #include "kube-lite/store.h"
@@ -101,6 +102,7 @@ class ApiServer {
   FaultInjector& faults_;
   util::Clock& clock_;
   ApiServerOptions options_;
+  OpenApiV2Endpoint openapi_v2_;  // caches /openapi/v2 per registry snapshot
 };
 
 inline constexpr const char* kCrdStorageKey = "apiextensions.k8s.io/customresourcedefinitions";

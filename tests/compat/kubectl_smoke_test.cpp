@@ -23,13 +23,8 @@ TEST_P(KubectlSmoke, ApplyGetWideWatchDelete) {
   ASSERT_EQ(version.exit_code, 0) << version.err;
   EXPECT_NE(version.out.find("v1." + GetParam() + ".0-kubelite"), std::string::npos);
   for (const char* fixture : {"virtualmachine-crd.yaml", "vm1.yaml"}) {
-    std::vector<std::string> args = {"apply", "-f", kubeLiteFixture(fixture)};
-    if (GetParam() == "27") {
-      // kubectl 1.27 validates with OpenAPI v2 in protobuf form only, which kube-lite does not
-      // serve (it serves v3, which 1.28+ use).
-      args.emplace_back("--validate=false");
-    }
-    auto applied = server.kubectl(args);
+    // Default validation: 1.27 reads /openapi/v2 (protobuf), 1.28+ /openapi/v3.
+    auto applied = server.kubectl({"apply", "-f", kubeLiteFixture(fixture)});
     ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
   }
   auto wide = server.kubectl({"get", "vm", "-o", "wide"});

@@ -128,10 +128,24 @@ TEST_F(Discovery, OpenApiV3IndexAndGroupVersionDocument) {
   EXPECT_EQ(schema["properties"]["spec"]["x-kubernetes-preserve-unknown-fields"], true);
 }
 
-TEST_F(Discovery, OpenApiV2Is404NotJson) {
+// kubectl asks for protobuf and must never get JSON there (it would fail to parse it);
+// tests/unit/kube-lite/openapi_v2_*_test.cpp check the document itself.
+TEST_F(Discovery, OpenApiV2IsProtobufForKubectlAndJsonOnlyWhenAsked) {
   KubeHttp http(server_);
-  auto resp = http.get("/openapi/v2", "application/com.github.proto-openapi.spec.v2@v1.0+protobuf");
-  EXPECT_EQ(resp.status, 404);
+  const std::string protobuf = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf";
+  auto resp = http.get("/openapi/v2", protobuf);
+  ASSERT_EQ(resp.status, 200);
+  EXPECT_EQ(resp.headers.find("content-type")->second,
+            "application/com.github.proto-openapi.spec.v2.v1.0+protobuf");
+  ASSERT_FALSE(resp.body.empty());
+  EXPECT_NE(resp.body[0], '{');
+  // Document.swagger (field 1, length 3) = "2.0"
+  EXPECT_NE(resp.body.find(std::string("\x0a\x03", 2) + "2.0"), std::string::npos);
+  EXPECT_NE(resp.headers.find("etag"), resp.headers.end());
+  auto json_resp = http.get("/openapi/v2", "application/json");
+  ASSERT_EQ(json_resp.status, 200);
+  EXPECT_EQ(json_resp.json()["swagger"], "2.0");
+  EXPECT_EQ(http.get("/openapi/v2", "text/html").status, 406);
 }
 
 TEST_F(Discovery, ReportedMinorIsConfigurable) {
