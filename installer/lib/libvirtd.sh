@@ -64,7 +64,9 @@ univirt_libvirtd_start() {
     getent group kvm >/dev/null || groupadd --system kvm
     chgrp kvm /dev/kvm
     chmod 0660 /dev/kvm
-    id -nG libvirt-qemu | grep -qw kvm || usermod -aG kvm libvirt-qemu
+    local groups
+    groups="$(id -nG libvirt-qemu)"
+    [[ " ${groups} " == *" kvm "* ]] || usermod -aG kvm libvirt-qemu
   fi
   mkdir -p /var/log/libvirt /var/lib/libvirt /run/libvirt
   rm -f "$state/virtlogd.pid" "$state/libvirtd.pid"

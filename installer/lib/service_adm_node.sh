@@ -29,9 +29,10 @@ node_label_keys() {
 }
 
 daemonset_pod_on_node() {
-  local app="$1"
-  kc get pods -n "$namespace" -l "app=${app}" \
-    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' 2>/dev/null | grep -qxF "$node_name"
+  local app="$1" nodes
+  nodes="$(kc get pods -n "$namespace" -l "app=${app}" \
+    -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' 2>/dev/null || true)"
+  grep -qxF "$node_name" <<<"$nodes"
 }
 
 take_node_out_of_cluster() {
@@ -131,7 +132,9 @@ put_node_back() {
 owner_alive() {
   local owner="$1"
   [[ "$owner" =~ ^[0-9]+$ && -r "/proc/${owner}/cmdline" ]] || return 1
-  tr '\0' ' ' <"/proc/${owner}/cmdline" | grep -q "$PROGRAM"
+  local cmdline
+  cmdline="$(tr '\0' ' ' <"/proc/${owner}/cmdline")"
+  [[ "$cmdline" == *"$PROGRAM"* ]]
 }
 
 any_daemon_running() {

@@ -12,12 +12,24 @@ node_vms() {
     true
 }
 
+# The storage pools of this node's VirtualMachinePools ("namespace name" per line).
+node_pools() {
+  kube_lite_ready || return 0
+  command -v kubectl >/dev/null || return 0
+  kc get vmp --all-namespaces -l "host=${node_name}" \
+    -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name}{"\n"}{end}' 2>/dev/null ||
+    true
+}
+
 stop_vms() {
   local name stopped=0 undefined=0
   while read -r _ name; do
     [[ -n "$name" ]] || continue
-    if virsh -c "$UNIVIRT_LIBVIRT_URI" domstate -- "$name" 2>/dev/null | grep -qv 'shut off'; then
-      virsh -c "$UNIVIRT_LIBVIRT_URI" destroy -- "$name" >/dev/null 2>&1 && stopped=$((stopped + 1))
+    local state
+    state="$(virsh -c "$UNIVIRT_LIBVIRT_URI" domstate -- "$name" 2>/dev/null || true)"
+    if [[ -n "${state//[[:space:]]/}" && "$state" != *"shut off"* ]] &&
+      virsh -c "$UNIVIRT_LIBVIRT_URI" destroy -- "$name" >/dev/null 2>&1; then
+      stopped=$((stopped + 1))
     fi
     if ((purge)) && virsh -c "$UNIVIRT_LIBVIRT_URI" undefine --nvram -- "$name" >/dev/null 2>&1; then
       undefined=$((undefined + 1))
@@ -26,6 +38,16 @@ stop_vms() {
   note="stopped ${stopped} VM(s)"
   if ((purge)); then
     note+=", undefined ${undefined}"
+    # The pools' directories go with the data directory; their libvirt definitions go here.
+    local pools=0
+    while read -r _ name; do
+      [[ -n "$name" ]] || continue
+      virsh -c "$UNIVIRT_LIBVIRT_URI" pool-destroy -- "$name" >/dev/null 2>&1 || true
+      if virsh -c "$UNIVIRT_LIBVIRT_URI" pool-undefine -- "$name" >/dev/null 2>&1; then
+        pools=$((pools + 1))
+      fi
+    done < <(node_pools)
+    note+=", undefined ${pools} storage pool(s)"
   fi
 }
 

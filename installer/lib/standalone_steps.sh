@@ -315,14 +315,14 @@ step_crds() {
   fi
 }
 
-# Health endpoint per daemon (design.md: 19990 virtctl, 19991 virtlet, 19992 libvirtwatcher;
-# virtmonitor serves its metrics on 19998).
+# Health endpoint per daemon (design.md: 19990 virtctl, 19991 virtlet, 19992 libvirtwatcher,
+# 19993 virtmonitor, whose metrics are on 19998).
 daemon_ready_url() {
   case "$1" in
     virtctl) printf 'http://127.0.0.1:19990/readyz' ;;
     virtlet) printf 'http://127.0.0.1:19991/readyz' ;;
     libvirtwatcher) printf 'http://127.0.0.1:19992/readyz' ;;
-    virtmonitor) printf 'http://127.0.0.1:19998/metrics' ;;
+    virtmonitor) printf 'http://127.0.0.1:19993/readyz' ;;
   esac
 }
 
@@ -336,7 +336,7 @@ daemon_argv() {
         --device-dir "${data_dir}/devices")
       [[ "$virt_mode" == kvm ]] || argv+=(--allow-qemu-fallback)
       ;;
-    virtmonitor) argv+=(--listen-address 127.0.0.1:19998) ;;
+    virtmonitor) argv+=(--metrics-address 127.0.0.1:19998) ;;
   esac
 }
 

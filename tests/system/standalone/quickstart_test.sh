@@ -44,6 +44,22 @@ wait_for_powerstate() {
   done
 }
 
+# Waits until KIND/NAME's last operation is OPERATION and it succeeded.
+wait_for_operation() {
+  local kind="$1" name="$2" operation="$3" deadline=$((SECONDS + 120)) got
+  while true; do
+    got="$(kubectl get "$kind" "$name" \
+      -o jsonpath='{.status.lastOperation.name} {.status.lastOperation.phase}' 2>/dev/null || true)"
+    [[ "$got" == "${operation} Succeeded" ]] && return 0
+    if [[ "$got" == "${operation} Failed" ]]; then
+      fail "${kind}/${name} ${operation} failed: $(kubectl get "$kind" "$name" \
+        -o jsonpath='{.status.lastOperation.message}')"
+    fi
+    ((SECONDS < deadline)) || fail "${kind}/${name} ${operation}: '${got}' after 120 s"
+    sleep 0.5
+  done
+}
+
 start=$SECONDS
 echo "--- up"
 up || fail "up failed"
@@ -60,7 +76,19 @@ listing="$(kubectl get vm -o wide)"
 printf '%s\n' "$listing"
 grep -qE "^${VM} .* Running" <<<"$listing" || fail "kubectl get vm -o wide does not show $VM Running"
 "$STANDALONE" status || fail "status reports a problem while everything runs"
-"$STANDALONE" logs virtctl | grep -q "virtctl starting" || fail "logs virtctl does not show the daemon's log"
+logs="$("$STANDALONE" logs virtctl)"
+grep -q "virtctl starting" <<<"$logs" || fail "logs virtctl does not show the daemon's log"
+
+echo "--- storage: a pool, a disk in it, plugged into the running VM"
+kubectl apply -f "${SOURCE_DIR}/examples/pool-create.yaml"
+wait_for_operation vmp demo-pool createPool
+kubectl apply -f "${SOURCE_DIR}/examples/disk-create.yaml"
+wait_for_operation vmd data1 createDisk
+kubectl apply -f "${SOURCE_DIR}/examples/vm-plug-disk.yaml"
+wait_for_operation vm "$VM" plugDisk
+disks="$(virsh -c qemu:///system domblklist "$VM")"
+grep -q "vdb .*demo-pool/data1/data1" <<<"$disks" || fail "the running domain has no vdb from demo-pool:
+${disks}"
 
 echo "--- down"
 "$STANDALONE" down || fail "down failed"
@@ -80,6 +108,9 @@ echo "--- down --purge"
 [[ ! -e "$DATA_DIR" ]] || fail "down --purge left $DATA_DIR"
 if virsh -c qemu:///system dominfo "$VM" >/dev/null 2>&1; then
   fail "down --purge left the domain $VM defined"
+fi
+if virsh -c qemu:///system pool-info demo-pool >/dev/null 2>&1; then
+  fail "down --purge left the storage pool demo-pool defined"
 fi
 trap - EXIT
 echo "quick start passed in $((SECONDS - start)) s"
