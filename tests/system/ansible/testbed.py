@@ -168,12 +168,27 @@ def node_root_tar():
     return run([SOURCE_DIR / "images/debian-root.sh", *NODE_BASE_PACKAGES]).stdout.strip()
 
 
+def deb_depends(debs):
+    """The package names the .deb files depend on (first of each alternative)."""
+    names = set()
+    for deb in debs:
+        field = run(["dpkg-deb", "-f", str(deb), "Depends"]).stdout
+        for part in field.split(","):
+            name = part.split("|")[0].strip().split(" ")[0].split(":")[0]
+            if name:
+                names.add(name)
+    return names
+
+
 def apt_mirror(packages, extra_debs=()):
-    """A flat apt repository holding packages, their dependencies and extra_debs, cached under
-    CACHE_DIR/apt-mirror keyed by the list. Downloaded with apt-get from the machine's sources."""
-    names = sorted(set(packages))
+    """A flat apt repository holding packages, their dependencies, extra_debs and what those
+    depend on, cached under CACHE_DIR/apt-mirror keyed by the list and the .debs' contents.
+    Downloaded with apt-get from the machine's sources."""
+    names = sorted(set(packages) | deb_depends(extra_debs))
     extra = sorted(str(p) for p in extra_debs)
-    key = hashlib.sha256("|".join(names + extra + ["v1"]).encode()).hexdigest()[:16]
+    # A rebuilt .deb keeps its file name: key on its bytes, not its path.
+    digests = [hashlib.sha256(pathlib.Path(p).read_bytes()).hexdigest() for p in extra]
+    key = hashlib.sha256("|".join(names + digests + ["v2"]).encode()).hexdigest()[:16]
     mirror = pathlib.Path(CACHE_DIR) / "apt-mirror" / key
     if (mirror / "Packages").exists():
         return mirror
