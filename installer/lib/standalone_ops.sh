@@ -89,11 +89,12 @@ cmd_down() {
   fi
   printf '%s down: data in %s%s\n' "$PROGRAM" "$data_dir" "$( ((purge)) && echo ' (purge)')"
   step_count=$((3 + ${#DAEMONS[@]} + purge))
-  run_step "VMs" stop_vms
+  # The daemons go first: libvirtwatcher would restart a VM labelled ha that stops under it.
   local index
   for ((index = ${#DAEMONS[@]} - 1; index >= 0; index--)); do
     run_step "${DAEMONS[index]}" stop_recorded "${DAEMONS[index]}"
   done
+  run_step "VMs" stop_vms
   run_step kube-lite stop_recorded kube-lite
   run_step libvirt stop_libvirtd
   rm -f "${run_dir}/kube-lite.port"

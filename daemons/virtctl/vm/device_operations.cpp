@@ -1,7 +1,9 @@
 // plugDevice, unplugDevice (virsh attach-device/detach-device with a device XML file) and
 // manageISO (virsh change-media).
 
+#include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 #include <libvirt/libvirt.h>
@@ -16,6 +18,17 @@
 
 namespace univirt::virtctl::vm {
 namespace {
+
+// A forced eject opens the tray asynchronously; libvirt can ask QEMU to remove the medium
+// before the tray has moved ("Tray of device 'ide0-0-0' is not open"). Asked again once the
+// tray has had time to open, QEMU removes it.
+constexpr int kTrayAttempts = 5;
+constexpr std::chrono::milliseconds kTrayRetryDelay{200};
+
+bool trayNotOpenYet(const util::Error& error) {
+  return error.message.find("is not open") != std::string::npos &&
+         error.message.find("Tray") != std::string::npos;
+}
 
 using lifecycle::Invocation;
 using lifecycle::Outcome;
@@ -138,7 +151,13 @@ util::Result<Outcome> manageIso(const VmOperationDeps& deps, const Invocation& i
     source.append_attribute(block ? "dev" : "file") = params.string("source").c_str();
   }
   const unsigned int force = params.flag("force") ? VIR_DOMAIN_DEVICE_MODIFY_FORCE : 0;
-  auto note = changeDevice(*owned, params, DeviceChange::Update, renderNode(disk), force);
+  const std::string xml = renderNode(disk);
+  auto note = changeDevice(*owned, params, DeviceChange::Update, xml, force);
+  for (int attempt = 1;
+       !note && force != 0 && attempt < kTrayAttempts && trayNotOpenYet(note.error()); ++attempt) {
+    std::this_thread::sleep_for(kTrayRetryDelay);
+    note = changeDevice(*owned, params, DeviceChange::Update, xml, force);
+  }
   if (!note) {
     return note.error();
   }
