@@ -129,7 +129,7 @@ cmd_status() {
     problems=1
   fi
   for daemon in "${DAEMONS[@]}"; do
-    url="$(daemon_ready_url "$daemon")"
+    url="$(univirt_daemon_ready_url "$daemon")"
     if pid="$(univirt_pid_of "${run_dir}/${daemon}.pid" "univirt-${daemon}")"; then
       state=starting
       curl -sSf -o /dev/null --max-time 2 "$url" 2>/dev/null && state=ready

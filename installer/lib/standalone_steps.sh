@@ -5,6 +5,8 @@
 
 # shellcheck source=processes.sh
 source "${ROOT}/installer/lib/processes.sh"
+# shellcheck source=node_daemons.sh
+source "${ROOT}/installer/lib/node_daemons.sh"
 
 readonly KUBE_LITE_READY_S=30
 readonly DAEMON_READY_S=90
@@ -79,14 +81,7 @@ choose_binary_source() {
     return 0
   fi
   in_tree_build=1
-  binary_source="${ROOT}/build/release"
-  local preset
-  for preset in release ci dev; do
-    if [[ -f "${ROOT}/build/${preset}/CMakeCache.txt" ]]; then
-      binary_source="${ROOT}/build/${preset}"
-      return 0
-    fi
-  done
+  binary_source="$(univirt_in_tree_build "$ROOT")" || binary_source="${ROOT}/build/release"
 }
 
 crd_file() {
@@ -315,17 +310,6 @@ step_crds() {
   fi
 }
 
-# Health endpoint per daemon (design.md: 19990 virtctl, 19991 virtlet, 19992 libvirtwatcher,
-# 19993 virtmonitor, whose metrics are on 19998).
-daemon_ready_url() {
-  case "$1" in
-    virtctl) printf 'http://127.0.0.1:19990/readyz' ;;
-    virtlet) printf 'http://127.0.0.1:19991/readyz' ;;
-    libvirtwatcher) printf 'http://127.0.0.1:19992/readyz' ;;
-    virtmonitor) printf 'http://127.0.0.1:19993/readyz' ;;
-  esac
-}
-
 # The daemon's command line. Values come from our own options (validated), never from objects.
 daemon_argv() {
   local daemon="$1"
@@ -346,7 +330,7 @@ step_daemon() {
     note="skipped: univirt-${daemon} is not part of this build"
     return 0
   fi
-  url="$(daemon_ready_url "$daemon")"
+  url="$(univirt_daemon_ready_url "$daemon")"
   if univirt_pid_of "${run_dir}/${daemon}.pid" "univirt-${daemon}" >/dev/null &&
     curl -sSf -o /dev/null --max-time 2 "$url" 2>/dev/null; then
     note="already ready (pid $(<"${run_dir}/${daemon}.pid"))"
