@@ -334,7 +334,16 @@ class AnsibleNodesTest(unittest.TestCase):
               "metadata": {"name": "users-vm", "namespace": "default"},
               "spec": {"nodeName": "node1", "domain": {}}}
         self.kube.kubectl("apply", "-f", "-", input=json.dumps(vm))
+        # A user's disk under the default path root survives an uninstall without purge.
+        disks = []
+        for node in self.nodes:
+            disk = node.root / "var/lib/univirt/disks/users-disk/users-disk"
+            disk.parent.mkdir(parents=True, exist_ok=True)
+            disk.write_bytes(b"users data")
+            disks.append(disk)
         self.playbook("uninstall_uniVirt.yml")
+        for disk in disks:
+            self.assertEqual(disk.read_bytes(), b"users data")
         self.kube.kubectl("get", "vm", "-n", "default", "users-vm")
         self.assertEqual(len(self.kubectl_json("get", "crd", "-l", "doslab.io")["items"]), 11)
         self.assertEqual(self.kubectl_json("get", "ds", "-A")["items"], [])
