@@ -148,8 +148,28 @@ if(EXISTS "${_pkg_src}/ansible")
           REGEX "/\\.[^/]*$" EXCLUDE)  # developer dotfiles (.ansible-lint, ...)
 endif()
 if(EXISTS "${_pkg_src}/offline-bundle")
+  # univirt-bundle finds the Ansible tree (univirt-ansible) and the docs next to its own folder,
+  # univirt-offline-install its shell libraries and univirt-bundle the same way.
   install(DIRECTORY "${_pkg_src}/offline-bundle/" DESTINATION "${UNIVIRT_SHARE_DIR}/offline-bundle"
-          COMPONENT offline USE_SOURCE_PERMISSIONS)
+          COMPONENT offline USE_SOURCE_PERMISSIONS PATTERN "__pycache__" EXCLUDE)
+  install(PROGRAMS "${_pkg_src}/installer/univirt-offline-install"
+                   "${_pkg_src}/installer/offline-repo-server"
+          DESTINATION "${UNIVIRT_SHARE_DIR}/installer" COMPONENT offline)
+  install(FILES "${_pkg_src}/installer/lib/processes.sh" "${_pkg_src}/installer/lib/offline_serve.sh"
+                "${_pkg_src}/installer/lib/offline_nodes.sh"
+                "${_pkg_src}/installer/lib/offline_registry_mirror.yml"
+          DESTINATION "${UNIVIRT_SHARE_DIR}/installer/lib" COMPONENT offline)
+  install(DIRECTORY "${_pkg_src}/docs/" DESTINATION "${UNIVIRT_SHARE_DIR}/docs" COMPONENT offline
+          FILES_MATCHING PATTERN "*.md" PATTERN "dev" EXCLUDE PATTERN "adr" EXCLUDE)
+  file(MAKE_DIRECTORY "${_pkg_gen}/links")
+  file(CREATE_LINK "../share/univirt/offline-bundle/univirt-bundle"
+       "${_pkg_gen}/links/univirt-bundle" SYMBOLIC)
+  file(CREATE_LINK "../share/univirt/installer/univirt-offline-install"
+       "${_pkg_gen}/links/univirt-offline-install" SYMBOLIC)
+  install(FILES "${_pkg_gen}/links/univirt-bundle" DESTINATION "${CMAKE_INSTALL_BINDIR}"
+          COMPONENT offline)
+  install(FILES "${_pkg_gen}/links/univirt-offline-install" DESTINATION "${CMAKE_INSTALL_SBINDIR}"
+          COMPONENT offline)
 endif()
 
 # ---- per-package documentation: copyright and changelog -----------------------------------
@@ -235,7 +255,10 @@ set(CPACK_DEBIAN_DAEMONS_PACKAGE_SUGGESTS "univirt-kube-lite, univirt-ansible")
 set(CPACK_DEBIAN_ANSIBLE_PACKAGE_ARCHITECTURE "all")
 set(CPACK_DEBIAN_ANSIBLE_PACKAGE_DEPENDS "ansible-core (>= 2.14) | ansible (>= 2.10)")
 set(CPACK_DEBIAN_OFFLINE_PACKAGE_ARCHITECTURE "all")
-set(CPACK_DEBIAN_OFFLINE_PACKAGE_DEPENDS "univirt-ansible (= ${UNIVIRT_PACKAGE_VERSION}-${UNIVIRT_DEB_REVISION})")
+set(CPACK_DEBIAN_OFFLINE_PACKAGE_DEPENDS
+    "univirt-ansible (= ${UNIVIRT_PACKAGE_VERSION}-${UNIVIRT_DEB_REVISION}), python3, minisign")
+# create: repositories; serve mode of univirt-offline-install: the registry.
+set(CPACK_DEBIAN_OFFLINE_PACKAGE_RECOMMENDS "reprepro, createrepo-c, gpg, docker-registry")
 
 # Maintainer scripts and conffiles, generated per package from debian/{postinst,prerm,postrm}.in
 # with the package's units (debhelper's systemd snippets, written out: CPack has no dh).
@@ -302,6 +325,10 @@ set(CPACK_RPM_PACKAGE_AUTOPROV OFF)
 # when the build host (Debian's rpm) has none, so the scriptlets are real either way.
 file(READ "${_pkg_src}/rpmspecs/systemd-macros.spec" CPACK_RPM_SPEC_MORE_DEFINE)
 string(APPEND CPACK_RPM_SPEC_MORE_DEFINE "%define packager ${UNIVIRT_MAINTAINER}\n")
+# Reproducible .rpm: rpm 4.18 leaves these off, so without them every build stamps its own
+# build time and host and the files' staging dates (CPack DEB uses SOURCE_DATE_EPOCH itself).
+string(APPEND CPACK_RPM_SPEC_MORE_DEFINE "%define clamp_mtime_to_source_date_epoch 1\n"
+       "%define use_source_date_epoch_as_buildtime 1\n" "%define _buildhost univirt-build\n")
 set(CPACK_RPM_DAEMONS_PACKAGE_REQUIRES "libvirt-libs >= 9.0")
 set(CPACK_RPM_DAEMONS_PACKAGE_REQUIRES_POST "systemd")
 set(CPACK_RPM_DAEMONS_PACKAGE_REQUIRES_PREUN "systemd")
@@ -312,6 +339,7 @@ set(CPACK_RPM_KUBE-LITE_PACKAGE_REQUIRES_POSTUN "systemd")
 set(CPACK_RPM_ANSIBLE_PACKAGE_ARCHITECTURE "noarch")
 set(CPACK_RPM_ANSIBLE_PACKAGE_REQUIRES "ansible-core >= 2.14")
 set(CPACK_RPM_OFFLINE_PACKAGE_ARCHITECTURE "noarch")
+set(CPACK_RPM_OFFLINE_PACKAGE_REQUIRES "python3, minisign")
 # Directories owned by the filesystem and systemd packages, never by ours.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /etc /usr/lib/systemd /usr/lib/systemd/system /usr/lib/tmpfiles.d /usr/share/man

@@ -1,12 +1,16 @@
 #include "kube-lite/kube_lite_config.h"
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "core/version.h"
 
 namespace univirt::kubelite {
 
 std::optional<int> parseCommandLine(int argc, char** argv, KubeLiteConfig& config) {
   CLI::App app{"univirt-kube-lite: a single-node Kubernetes-API-compatible server (SQLite store)"};
   addOptions(app, config);
+  app.set_version_flag("--version", fmt::format("kube-lite {} (commit {})", kVersion, kGitCommit));
   // CLI11 takes the arguments back to front.
   std::vector<std::string> args;
   for (int i = argc - 1; i >= 1; --i) {
