@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <fmt/format.h>
 #include <unistd.h>
@@ -18,6 +19,8 @@
 #include "core/util/main_runner.h"
 #include "core/virt/event_loop.h"
 #include "core/virt/reconnecting_connection.h"
+#include "ovnctl/network_operations.h"
+#include "ovnctl/ovsdb_client.h"
 #include "sdsctl/storage_operations.h"
 #include "virtctl/virtctl_options.h"
 #include "virtctl/vm/vm_operations.h"
@@ -29,7 +32,8 @@ using univirt::util::Config;
 
 int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& table,
                univirt::virtctl::VmOperationDeps& deps,
-               univirt::sdsctl::StorageOperationDeps& storage) {
+               univirt::sdsctl::StorageOperationDeps& storage,
+               univirt::ovnctl::NetworkOperationDeps& network) {
   namespace kube = univirt::kube;
   namespace virt = univirt::virt;
   namespace lifecycle = univirt::lifecycle;
@@ -46,6 +50,14 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
   auto roots = univirt::virtctl::parsePathRoots(config.getString("path-roots"));
   if (!roots.has_value()) {
     throw univirt::util::UsageError(roots.error().message);
+  }
+  auto migration_uri =
+      univirt::virtctl::parseMigrationUri("migration-uri", config.getString("migration-uri"));
+  auto migration_data_uri = univirt::virtctl::parseMigrationUri(
+      "migration-data-uri", config.getString("migration-data-uri"));
+  if (!migration_uri.has_value() || !migration_data_uri.has_value()) {
+    throw univirt::util::UsageError(migration_uri.has_value() ? migration_data_uri.error().message
+                                                              : migration_uri.error().message);
   }
 
   kube::LoadOptions load;
@@ -72,6 +84,8 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
   deps.settings.kvm_available = ::access("/dev/kvm", R_OK | W_OK) == 0;
   deps.settings.allow_qemu_fallback = config.getBool("allow-qemu-fallback");
   deps.settings.device_dir = config.getString("device-dir");
+  deps.settings.migration_connect_uri = *migration_uri;
+  deps.settings.migration_data_uri = *migration_data_uri;
   deps.client = client->get();
 
   if (auto registered = virt::EventLoop::registerDefaultImpl(); !registered.has_value()) {
@@ -87,6 +101,17 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
   storage.client = deps.client;
   storage.node_name = node;
   storage.settings.path_roots = *roots;
+  network.northbound = config.getString("ovn-nb");
+  network.ovs_db = config.getString("ovs-db");
+  for (const auto& [option, endpoint] :
+       {std::pair{"ovn-nb", network.northbound}, std::pair{"ovs-db", network.ovs_db}}) {
+    if (!endpoint.empty()) {
+      if (auto parsed = univirt::ovnctl::parseEndpoint(endpoint); !parsed.has_value()) {
+        throw univirt::util::UsageError(fmt::format("--{}: {}", option, parsed.error().message));
+      }
+    }
+  }
+  network.node_name = node;
 
   lifecycle::EngineOptions options{
       .node_name = node,
@@ -138,13 +163,19 @@ int main(int argc, char** argv) {
   univirt::virtctl::addVirtualMachineOperations(table, deps);
   static univirt::sdsctl::StorageOperationDeps storage_deps;
   univirt::sdsctl::addStorageOperations(table, storage_deps);
+  static univirt::ovnctl::NetworkOperationDeps network_deps;
+  univirt::ovnctl::addNetworkOperations(table, network_deps);
   static const std::string kSummary = fmt::format(
       "carries out the lifecycle requests (spec.lifecycle) of the VirtualMachines, disks, "
       "images, snapshots, pools and networks labelled host=<this node>\n\n{}",
       univirt::lifecycle::renderHelp(table));
-  univirt::util::ConfigSchema schema("virtctl", kSummary, univirt::virtctl::virtctlOptions());
+  static std::vector<univirt::util::ConfigOption> options(
+      univirt::virtctl::virtctlOptions().begin(), univirt::virtctl::virtctlOptions().end());
+  options.insert(options.end(), univirt::ovnctl::networkConfigOptions().begin(),
+                 univirt::ovnctl::networkConfigOptions().end());
+  univirt::util::ConfigSchema schema("virtctl", kSummary, options);
   schema.setDefault("health-address", "127.0.0.1:19990");
   return univirt::util::runMain(schema, argc, argv, [](const Config& config) {
-    return runVirtctl(config, table, deps, storage_deps);
+    return runVirtctl(config, table, deps, storage_deps, network_deps);
   });
 }

@@ -40,6 +40,17 @@ const util::ConfigOption kOptions[] = {
      .flag = "--device-dir",
      .default_value = "/var/lib/libvirt/devices",
      .help = "where hot-plugged device XML is kept, as upstream"},
+    {.name = "migration-uri",
+     .env = "UNIVIRT_MIGRATION_URI",
+     .flag = "--migration-uri",
+     .default_value = "qemu+ssh://{}/system",
+     .help = "libvirt URI of the node a migrateVM request names; {} is replaced by its ip "
+             "(e.g. qemu+tls://{}/system)"},
+    {.name = "migration-data-uri",
+     .env = "UNIVIRT_MIGRATION_DATA_URI",
+     .flag = "--migration-data-uri",
+     .default_value = "tcp://{}",
+     .help = "where a live migration's memory stream goes; {} is replaced by the target ip"},
     {.name = "lock-file",
      .env = "UNIVIRT_LOCK_FILE",
      .flag = "--lock-file",
@@ -106,6 +117,17 @@ util::Result<std::vector<std::string>> parsePathRoots(const std::string& text) {
     start = comma + 1;
   }
   return roots;
+}
+
+util::Result<std::string> parseMigrationUri(const std::string& option, const std::string& text) {
+  const std::size_t first = text.find("{}");
+  if (first == std::string::npos || text.find("{}", first + 2) != std::string::npos) {
+    return util::Error{util::ErrorCode::InvalidArgument,
+                       fmt::format("{}: '{}' must hold '{{}}' exactly once, where the target "
+                                   "node's ip goes (e.g. qemu+tcp://{{}}/system)",
+                                   option, text)};
+  }
+  return text;
 }
 
 }  // namespace univirt::virtctl

@@ -19,4 +19,7 @@ std::string resolveNodeName(const util::Config& config, const util::Environment&
 // The comma-separated `path-roots` option as absolute directories.
 util::Result<std::vector<std::string>> parsePathRoots(const std::string& text);
 
+// A `migration-uri` / `migration-data-uri` value: a URI template with one `{}` for the ip.
+util::Result<std::string> parseMigrationUri(const std::string& option, const std::string& text);
+
 }  // namespace univirt::virtctl

@@ -6,6 +6,9 @@
 #ifdef UNIVIRT_CRDGEN_WITH_SDSCTL
 #include "sdsctl/storage_operations.h"
 #endif
+#ifdef UNIVIRT_CRDGEN_WITH_OVNCTL
+#include "ovnctl/network_operations.h"
+#endif
 
 namespace univirt::crdgen {
 
@@ -18,6 +21,10 @@ void addAllOperations([[maybe_unused]] lifecycle::OperationTable& table) {
 #ifdef UNIVIRT_CRDGEN_WITH_SDSCTL
   static const sdsctl::StorageOperationDeps kStorageDeps{};
   sdsctl::addStorageOperations(table, kStorageDeps);
+#endif
+#ifdef UNIVIRT_CRDGEN_WITH_OVNCTL
+  static const ovnctl::NetworkOperationDeps kNetworkDeps{};
+  ovnctl::addNetworkOperations(table, kNetworkDeps);
 #endif
 }
 
