@@ -211,6 +211,7 @@ int run(const Args& args) {
   options.sync.node_name = kNode;
   options.sync.namespace_name = kNamespace;
   options.coalesce_window = milliseconds(args.window_ms);
+  options.sync.devices_dir.clear();  // never touch the node's /var/lib/libvirt/devices
   lvw::DomainWatcher watcher(**client, libvirt, options);
   watcher.start();
   if (auto started = libvirt.start(); !started) {
@@ -296,9 +297,10 @@ int run(const Args& args) {
   print_burst("101 events back to back (changed)", changed);
   print_burst("100 events, one per 7 ms", paced);
   const lvw::WatcherStats after = watcher.stats();
-  fmt::print("  {:<34} events {}  refreshes {}  writes {}  unchanged {}  resyncs {}\n",
-             "watcher totals", after.events, after.refreshes, after.writes, after.unchanged,
-             after.resyncs);
+  fmt::print(
+      "  {:<34} events {}  refreshes {}  writes {}  unchanged {}  coalesced {}  resyncs {}\n",
+      "watcher totals", after.events, after.refreshes, after.writes, after.unchanged,
+      after.coalesced, after.resyncs);
 
   watcher.stop();
   libvirt.stop();

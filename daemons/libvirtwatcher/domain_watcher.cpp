@@ -1,19 +1,32 @@
 #include "libvirtwatcher/domain_watcher.h"
 
+#include <memory>
 #include <utility>
 
 #include "core/util/log.h"
 
 namespace univirt::libvirtwatcher {
 
+namespace {
+
+std::unique_ptr<prometheus::Registry> ownRegistryUnless(const prometheus::Registry* given) {
+  return given != nullptr ? nullptr : std::make_unique<prometheus::Registry>();
+}
+
+}  // namespace
+
 DomainWatcher::DomainWatcher(kube::Client& client, virt::ReconnectingConnection& libvirt,
-                             WatcherOptions options, util::Clock& clock)
+                             WatcherOptions options, util::Clock& clock,
+                             prometheus::Registry* registry)
     : client_(client),
       libvirt_(libvirt),
       options_(std::move(options)),
       clock_(clock),
+      own_registry_(ownRegistryUnless(registry)),
+      registry_(registry != nullptr ? *registry : *own_registry_),
+      metrics_(registry_),
       sync_(
-          client, [&libvirt] { return libvirt.connection(); }, options_.sync, clock) {}
+          client, [&libvirt] { return libvirt.connection(); }, options_.sync, clock, &metrics_) {}
 
 DomainWatcher::~DomainWatcher() { stop(); }
 
@@ -63,7 +76,10 @@ WatcherStats DomainWatcher::stats() const {
                       .resyncs = resyncs_.load(),
                       .ha_restarts = sync.ha_restarts,
                       .ha_failures = sync.ha_failures,
-                      .api_writes = sync.writes + sync.events};
+                      .api_writes = sync.writes + sync.events,
+                      .coalesced = coalesced_.load(),
+                      .reconnects = reconnects_.load(),
+                      .device_files_moved = sync.device_files_moved};
 }
 
 void DomainWatcher::onConnectionStatus(const virt::ConnectionStatus& status) {
@@ -95,9 +111,8 @@ void DomainWatcher::follow() {
     return;
   }
   lifecycle_.emplace(std::move(*lifecycle));
-  auto extras = ExtraEventSubscriptions::subscribe(
-      **connection,
-      [this](const std::string& domain, std::string_view event) { onExtra(domain, event); });
+  auto extras = virt::DomainExtraEventSubscriptions::subscribe(
+      **connection, [this](const virt::DomainExtraEvent& event) { onExtra(event); });
   if (extras) {
     extras_.emplace(std::move(*extras));
   } else {
@@ -106,6 +121,11 @@ void DomainWatcher::follow() {
               {{"uri", (*connection)->uri()}, {"err", extras.error().message}});
   }
   subscribed_to_ = (*connection)->get();
+  if (subscribed_once_) {
+    reconnects_++;
+    metrics_.countReconnect();
+  }
+  subscribed_once_ = true;
   resync(**connection);
   ready_ = true;
 }
@@ -126,6 +146,7 @@ void DomainWatcher::resync(const virt::Connection& connection) {
     return;
   }
   resyncs_++;
+  metrics_.countResync();
   log::info("libvirt resync",
             {{"uri", connection.uri()}, {"domains", static_cast<std::int64_t>(domains->size())}});
   PendingEvents resync_only;
@@ -137,20 +158,26 @@ void DomainWatcher::resync(const virt::Connection& connection) {
 
 void DomainWatcher::onLifecycle(const virt::DomainLifecycleEvent& event) {
   events_++;
+  metrics_.countEvent(virt::domainEventTypeName(event.type));
   log::debug("domain event", {{"domain", event.domain},
                               {"event", virt::domainEventTypeName(event.type)},
                               {"detail", event.detail}});
   PendingEvents pending;
   pending.add(event);
+  pending.first_event = clock_.now();
   note(event.domain, pending);
 }
 
-void DomainWatcher::onExtra(const std::string& domain, std::string_view event) {
+void DomainWatcher::onExtra(const virt::DomainExtraEvent& event) {
   events_++;
-  log::debug("domain event", {{"domain", domain}, {"event", event}});
+  metrics_.countEvent(virt::domainExtraEventTypeName(event.type));
+  log::debug("domain event", {{"domain", event.domain},
+                              {"event", virt::domainExtraEventTypeName(event.type)},
+                              {"detail", event.detail}});
   PendingEvents pending;
   pending.count = 1;
-  note(domain, pending);
+  pending.first_event = clock_.now();
+  note(event.domain, pending);
 }
 
 void DomainWatcher::note(const std::string& domain, const PendingEvents& pending) {
@@ -178,9 +205,18 @@ void DomainWatcher::process(const std::string& domain) {
     pending_.erase(it);
   }
   refreshes_++;
+  if (pending.count > 1) {
+    coalesced_ += pending.count - 1;
+    metrics_.countCoalesced(pending.count - 1);
+  }
   const SyncResult result = sync_.sync(domain, pending, stopping_.get_token());
+  metrics_.countRefresh(result);
   switch (result) {
     case SyncResult::Written:
+      if (pending.first_event != util::Clock::TimePoint{}) {
+        metrics_.observeEventToWrite(clock_.now() - pending.first_event);
+      }
+      break;
     case SyncResult::NoDomain:
       break;
     case SyncResult::Unchanged:
@@ -203,7 +239,9 @@ void DomainWatcher::process(const std::string& domain) {
         break;
       }
       if (clock_.sleepFor(kRetryDelay, stopping_.get_token())) {
-        note(domain, pending);
+        PendingEvents again = pending;
+        again.count = 0;  // counted (and coalesced) already
+        note(domain, again);
       }
       break;
   }

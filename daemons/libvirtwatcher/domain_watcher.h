@@ -3,8 +3,8 @@
 // DomainWatcher: libvirt domain events → VirtualMachine objects (crd-contract.md §6).
 //
 // It follows the daemon's ReconnectingConnection: whenever a (new) connection is up it
-// subscribes to lifecycle events (core/virt/domain_events.h) and to the extra events that
-// change what an object shows (extra_events.h), then resynchronizes every domain, so nothing
+// subscribes to lifecycle events and to the extra events that change what an object shows
+// (both core/virt/domain_events.h), then resynchronizes every domain, so nothing
 // that happened while the watcher was disconnected (or not running) is lost. When the
 // connection goes, the subscriptions go with it.
 //
@@ -12,6 +12,7 @@
 // domain's PendingEvents and enqueue the domain's name on a CoalescingQueue. A worker then
 // takes the merged PendingEvents and runs VmSync once for the whole burst: the state written
 // is the domain's state at that moment (last state wins), and an unchanged state costs no write.
+// What it does is counted in WatcherMetrics (watcher_metrics.h), in the daemon's registry.
 
 #include <atomic>
 #include <chrono>
@@ -25,13 +26,15 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <prometheus/registry.h>
+
 #include "core/kube/client.h"
 #include "core/util/clock.h"
 #include "core/virt/domain_events.h"
 #include "core/virt/reconnecting_connection.h"
 #include "libvirtwatcher/coalescing_queue.h"
-#include "libvirtwatcher/extra_events.h"
 #include "libvirtwatcher/vm_sync.h"
+#include "libvirtwatcher/watcher_metrics.h"
 
 namespace univirt::libvirtwatcher {
 
@@ -58,13 +61,17 @@ struct WatcherStats {
   std::int64_t ha_restarts = 0;
   std::int64_t ha_failures = 0;
   std::int64_t api_writes = 0;  // updates + Events
+  std::int64_t coalesced = 0;   // events that joined another event's refresh
+  std::int64_t reconnects = 0;  // connections subscribed to after the first
+  std::int64_t device_files_moved = 0;
 };
 
 class DomainWatcher {
  public:
-  // `client`, `libvirt` and `clock` must outlive this object.
+  // `client`, `libvirt`, `clock` and `registry` must outlive this object. Without a registry
+  // the metrics go to one of the watcher's own (see registry()).
   DomainWatcher(kube::Client& client, virt::ReconnectingConnection& libvirt, WatcherOptions options,
-                util::Clock& clock = util::Clock::real());
+                util::Clock& clock = util::Clock::real(), prometheus::Registry* registry = nullptr);
   ~DomainWatcher();
   DomainWatcher(const DomainWatcher&) = delete;
   DomainWatcher& operator=(const DomainWatcher&) = delete;
@@ -78,6 +85,8 @@ class DomainWatcher {
   // Blocks until no refresh waits or runs (tests, benchmarks).
   void waitIdle();
   WatcherStats stats() const;
+  // Where the metrics are registered.
+  prometheus::Registry& registry() { return registry_; }
 
  private:
   void onConnectionStatus(const virt::ConnectionStatus& status);
@@ -85,7 +94,7 @@ class DomainWatcher {
   void unsubscribe();
   void resync(const virt::Connection& connection);
   void onLifecycle(const virt::DomainLifecycleEvent& event);
-  void onExtra(const std::string& domain, std::string_view event);
+  void onExtra(const virt::DomainExtraEvent& event);
   void note(const std::string& domain, const PendingEvents& pending);
   void process(const std::string& domain);
 
@@ -93,14 +102,18 @@ class DomainWatcher {
   virt::ReconnectingConnection& libvirt_;
   const WatcherOptions options_;
   util::Clock& clock_;
+  std::unique_ptr<prometheus::Registry> own_registry_;  // when none was given
+  prometheus::Registry& registry_;
+  WatcherMetrics metrics_;
   VmSync sync_;
 
   // Serializes follow()/unsubscribe() (listener thread and start()); held across the libvirt
   // registration calls, never taken by event callbacks or workers.
   std::mutex subscribe_mu_;
-  virConnectPtr subscribed_to_ = nullptr;                   // guarded by subscribe_mu_
-  std::optional<virt::DomainEventSubscription> lifecycle_;  // guarded by subscribe_mu_
-  std::optional<ExtraEventSubscriptions> extras_;           // guarded by subscribe_mu_
+  virConnectPtr subscribed_to_ = nullptr;                      // guarded by subscribe_mu_
+  std::optional<virt::DomainEventSubscription> lifecycle_;     // guarded by subscribe_mu_
+  std::optional<virt::DomainExtraEventSubscriptions> extras_;  // guarded by subscribe_mu_
+  bool subscribed_once_ = false;                               // guarded by subscribe_mu_
   std::atomic<bool> ready_{false};
 
   std::mutex pending_mu_;
@@ -112,6 +125,8 @@ class DomainWatcher {
   std::atomic<std::int64_t> skipped_{0};
   std::atomic<std::int64_t> failed_{0};
   std::atomic<std::int64_t> resyncs_{0};
+  std::atomic<std::int64_t> coalesced_{0};
+  std::atomic<std::int64_t> reconnects_{0};
 
   std::stop_source stopping_;
   bool started_ = false;  // start()/stop() only, from the owner's thread

@@ -61,6 +61,8 @@ int runWatcher(const util::Config& config) {
     log::error("libvirt event loop", {{"err", registered.error().message}});
     return util::kExitFailure;
   }
+  // Before the watcher: its metrics live in the daemon's registry, served on /metrics.
+  univirt::core::Daemon daemon(univirt::core::Daemon::optionsFrom(config));
   virt::EventLoop loop;
   virt::ReconnectingConnection libvirt(
       virt::ReconnectOptions{.uri = config.getString("libvirt-uri")}, loop, util::Clock::real());
@@ -70,11 +72,13 @@ int runWatcher(const util::Config& config) {
                               .namespace_name = config.getString("namespace"),
                               .home_namespace = config.getString("home-namespace"),
                               .ha_max_tries = static_cast<int>(config.getInt("ha-max-tries")),
-                              .ha_retry_delay = config.getDuration("ha-retry-delay")},
+                              .ha_retry_delay = config.getDuration("ha-retry-delay"),
+                              .devices_dir = config.getString("devices-dir"),
+                              .undefined_devices_dir = config.getString("undefined-devices-dir")},
                      .workers = static_cast<std::size_t>(config.getInt("workers")),
-                     .coalesce_window = config.getDuration("coalesce-window")});
+                     .coalesce_window = config.getDuration("coalesce-window")},
+      util::Clock::real(), &daemon.registry());
 
-  univirt::core::Daemon daemon(univirt::core::Daemon::optionsFrom(config));
   daemon.add({.name = "libvirt event loop",
               .start = [&loop] { return loop.start(); },
               .stop = [&loop] { loop.stop(); }});

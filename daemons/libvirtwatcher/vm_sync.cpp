@@ -8,7 +8,9 @@
 #include "core/kube/patch.h"
 #include "core/lifecycle/object_status.h"
 #include "core/util/log.h"
+#include "libvirtwatcher/device_files.h"
 #include "libvirtwatcher/vm_state.h"
+#include "libvirtwatcher/watcher_metrics.h"
 #include "virtctl/vm/vm_refresh.h"
 #include "virtctl/vm/vm_support.h"
 
@@ -68,6 +70,8 @@ void PendingEvents::add(const virt::DomainLifecycleEvent& event) {
   last_type = event.type;
   last_detail = event.detail;
   last_migrated = isMigrationDetail(event.type, event.detail);
+  undefined = event.type == DomainEventType::Undefined &&
+              event.detail == VIR_DOMAIN_EVENT_UNDEFINED_REMOVED;
   if (event.type == DomainEventType::Stopped && !isPlannedStop(event.detail)) {
     stopped = true;
   }
@@ -81,6 +85,11 @@ void PendingEvents::merge(const PendingEvents& later) {
     last_type = later.last_type;
     last_detail = later.last_detail;
     last_migrated = later.last_migrated;
+    undefined = later.undefined;
+  }
+  if (first_event == util::Clock::TimePoint{} ||
+      (later.first_event != util::Clock::TimePoint{} && later.first_event < first_event)) {
+    first_event = later.first_event;
   }
   stopped = stopped || later.stopped;
   resync = resync || later.resync;
@@ -111,12 +120,13 @@ std::string_view syncResultName(SyncResult result) {
 }
 
 VmSync::VmSync(kube::Client& client, virtctl::ConnectionProvider connect, SyncOptions options,
-               util::Clock& clock)
+               util::Clock& clock, WatcherMetrics* metrics)
     : client_(client),
       options_(std::move(options)),
       clock_(clock),
       recorder_(client, kube::EventSource{.component = "virtctl", .host = options_.node_name},
-                clock) {
+                clock),
+      metrics_(metrics) {
   deps_.settings.node_name = options_.node_name;
   deps_.settings.home_namespace = options_.home_namespace;
   deps_.connect = std::move(connect);
@@ -126,7 +136,8 @@ SyncStats VmSync::stats() const {
   return SyncStats{.writes = writes_.load(),
                    .events = events_.load(),
                    .ha_restarts = ha_restarts_.load(),
-                   .ha_failures = ha_failures_.load()};
+                   .ha_failures = ha_failures_.load(),
+                   .device_files_moved = device_files_moved_.load()};
 }
 
 SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
@@ -137,8 +148,14 @@ SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
   }
   auto found = (*connection)->lookupDomain(domain);
   if (!found) {
-    return found.error().code == ErrorCode::NotFound ? SyncResult::NoDomain
-                                                     : forError(found.error());
+    if (found.error().code != ErrorCode::NotFound) {
+      return forError(found.error());
+    }
+    // Still gone after the burst: a domain undefined and defined again keeps its files.
+    if (pending.undefined) {
+      moveDeviceFilesOf(domain);
+    }
+    return SyncResult::NoDomain;
   }
   auto owner = virtctl::vm::ownerOf(*found, deps_.settings);
   if (!owner) {
@@ -190,7 +207,14 @@ SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
                {"name", domain},
                {"err", written.error().message},
                {"err_code", util::errorCodeName(written.error().code)}});
-    return written.error().retryable() ? SyncResult::Retry : SyncResult::Failed;
+    if (written.error().retryable()) {
+      return SyncResult::Retry;
+    }
+    // Refused for good (too large, invalid): the object says so, as upstream's report_failure,
+    // in a write much smaller than the refresh.
+    return writeFailure(key, fmt::format("the VirtualMachine could not be refreshed from domain "
+                                         "'{}': {}",
+                                         domain, written.error().message));
   }
   if (skip == Skip::OtherHost) {
     return SyncResult::OtherHost;
@@ -200,6 +224,9 @@ SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
   }
   if (changed) {
     writes_++;
+    if (metrics_ != nullptr) {
+      metrics_->countVmWrite();
+    }
     log::debug("virtual machine refreshed", {{"ns", key.namespace_name},
                                              {"name", domain},
                                              {"powerstate", refreshed->reason},
@@ -226,12 +253,51 @@ SyncResult VmSync::writeFailure(const kube::ObjectKey& key, const std::string& m
         return mutation;
       });
   if (!written) {
+    log::warn("virtlet error not reported",
+              {{"ns", key.namespace_name}, {"name", key.name}, {"err", written.error().message}});
     return written.error().code == ErrorCode::NotFound ? SyncResult::NoObject : SyncResult::Failed;
   }
   if (changed) {
     writes_++;
+    if (metrics_ != nullptr) {
+      metrics_->countVmWrite();
+    }
+    // One Warning Event per new failure; the same failure again changes nothing and says
+    // nothing (each refresh of a broken domain would add one otherwise).
+    events_++;
+    if (metrics_ != nullptr) {
+      metrics_->countEventWrite();
+    }
+    auto recorded =
+        recorder_.record(*written, kube::EventType::Warning, kReasonWatcherError, message);
+    if (!recorded) {
+      log::warn("event not recorded", {{"name", key.name}, {"err", recorded.error().message}});
+    }
   }
   return SyncResult::Failed;
+}
+
+void VmSync::moveDeviceFilesOf(const std::string& domain) {
+  if (options_.devices_dir.empty()) {
+    return;
+  }
+  auto moved = moveDeviceFiles(domain, options_.devices_dir, options_.undefined_devices_dir);
+  if (!moved) {
+    log::warn("device files of undefined domain not moved",
+              {{"domain", domain}, {"err", moved.error().message}});
+    return;
+  }
+  if (moved->empty()) {
+    return;
+  }
+  device_files_moved_ += static_cast<std::int64_t>(moved->size());
+  if (metrics_ != nullptr) {
+    metrics_->countDeviceFilesMoved(moved->size());
+  }
+  log::info("device files of undefined domain moved",
+            {{"domain", domain},
+             {"files", static_cast<std::int64_t>(moved->size())},
+             {"to", options_.undefined_devices_dir}});
 }
 
 void VmSync::restartForHa(const kube::Object& vm, const std::string& domain,
@@ -258,12 +324,18 @@ void VmSync::restartForHa(const kube::Object& vm, const std::string& domain,
     auto active = found->isActive();
     if (active && *active) {
       ha_restarts_++;
+      if (metrics_ != nullptr) {
+        metrics_->countHaRestart(true);
+      }
       event(vm, kube::EventType::Normal, "Done(Success)", seconds(), "already running");
       return;
     }
     auto started = found->start();
     if (started) {
       ha_restarts_++;
+      if (metrics_ != nullptr) {
+        metrics_->countHaRestart(true);
+      }
       log::info("ha restart done", {{"name", domain}, {"attempt", attempt}});
       event(vm, kube::EventType::Normal, "Done(Success)", seconds());
       return;
@@ -273,6 +345,9 @@ void VmSync::restartForHa(const kube::Object& vm, const std::string& domain,
               {{"name", domain}, {"attempt", attempt}, {"err", last_error}});
   }
   ha_failures_++;
+  if (metrics_ != nullptr) {
+    metrics_->countHaRestart(false);
+  }
   log::error("ha restart failed",
              {{"name", domain}, {"attempts", options_.ha_max_tries}, {"err", last_error}});
   event(vm, kube::EventType::Warning, "Done(Failure)", seconds(),
@@ -286,6 +361,9 @@ void VmSync::event(const kube::Object& vm, kube::EventType type, std::string_vie
     note += fmt::format(", message:{}", detail);
   }
   events_++;
+  if (metrics_ != nullptr) {
+    metrics_->countEventWrite();
+  }
   auto recorded = recorder_.record(vm, type, kHaReason, note);
   if (!recorded) {
     log::warn("event not recorded",

@@ -3,8 +3,9 @@
 // VmSync: brings one VirtualMachine up to date with its libvirt domain after a burst of domain
 // events (crd-contract.md §6), and restarts domains labelled `ha` that stopped unexpectedly.
 //
-//   1. The domain is looked up; gone (undefined) → nothing: the watcher never creates or
-//      deletes VirtualMachines (deleteVM does).
+//   1. The domain is looked up; gone (undefined) → the watcher never creates or deletes
+//      VirtualMachines (deleteVM does); when the burst ended in Undefined/Removed, the domain's
+//      device files move out of the devices directory as upstream's (device_files.h).
 //   2. Its VirtualMachine is the one named after it in the namespace that owns it (virtctl's
 //      ownership record, else the home namespace). Missing → nothing.
 //   3. Objects of other hosts, and domains being migrated (a migrateVM request pending or
@@ -16,8 +17,9 @@
 //      running or last), on an object labelled `ha`, with the domain still not running: start
 //      it, at most `ha_max_tries` times `ha_retry_delay` apart, with upstream's Events
 //      (reason Stopped, operation startVMbyHA, Doing then Done).
-// Errors of libvirt while reading the domain are written as upstream's report_failure
-// (waiting reason VirtletError); unreachable libvirt or API server come back as Retry.
+// Errors of libvirt while reading the domain, and an update the API server refuses (too large,
+// invalid), are written as upstream's report_failure (waiting reason VirtletError) with a
+// Warning Event of that reason; unreachable libvirt or API server come back as Retry.
 
 #include <atomic>
 #include <chrono>
@@ -43,6 +45,10 @@ struct PendingEvents {
   bool last_migrated = false;  // the last event's detail was Migrated
   bool stopped = false;        // a Stopped event not caused by migration, save or snapshot
   bool resync = false;         // queued by a full resync, not by an event
+  bool undefined = false;      // the last lifecycle event was Undefined/Removed
+  // When the burst's first event arrived (the epoch when none did: resync only); the
+  // event-to-write latency is measured from here.
+  util::Clock::TimePoint first_event = {};
 
   void add(const virt::DomainLifecycleEvent& event);
   void merge(const PendingEvents& later);
@@ -67,6 +73,10 @@ struct SyncOptions {
   std::string home_namespace = "default";
   int ha_max_tries = 3;
   std::chrono::milliseconds ha_retry_delay{3000};
+  // Undefined domains' device files move from devices_dir to undefined_devices_dir (§6 step 1);
+  // an empty devices_dir moves nothing.
+  std::string devices_dir = "/var/lib/libvirt/devices";
+  std::string undefined_devices_dir = "/tmp";
 };
 
 struct SyncStats {
@@ -74,13 +84,16 @@ struct SyncStats {
   std::int64_t events = 0;  // Events recorded
   std::int64_t ha_restarts = 0;
   std::int64_t ha_failures = 0;
+  std::int64_t device_files_moved = 0;
 };
+
+class WatcherMetrics;
 
 class VmSync {
  public:
-  // `client`, `connect`'s source and `clock` must outlive this object.
+  // `client`, `connect`'s source, `clock` and `metrics` (if any) must outlive this object.
   VmSync(kube::Client& client, virtctl::ConnectionProvider connect, SyncOptions options,
-         util::Clock& clock = util::Clock::real());
+         util::Clock& clock = util::Clock::real(), WatcherMetrics* metrics = nullptr);
 
   SyncResult sync(const std::string& domain, const PendingEvents& pending,
                   const std::stop_token& stop);
@@ -88,6 +101,7 @@ class VmSync {
 
  private:
   SyncResult writeFailure(const kube::ObjectKey& key, const std::string& message);
+  void moveDeviceFilesOf(const std::string& domain);
   void restartForHa(const kube::Object& vm, const std::string& domain, const std::stop_token& stop);
   void event(const kube::Object& vm, kube::EventType type, std::string_view stage, double seconds,
              std::string_view detail = {});
@@ -97,10 +111,12 @@ class VmSync {
   util::Clock& clock_;
   virtctl::VmOperationDeps deps_;
   kube::EventRecorder recorder_;
+  WatcherMetrics* metrics_;
   std::atomic<std::int64_t> writes_{0};
   std::atomic<std::int64_t> events_{0};
   std::atomic<std::int64_t> ha_restarts_{0};
   std::atomic<std::int64_t> ha_failures_{0};
+  std::atomic<std::int64_t> device_files_moved_{0};
 };
 
 }  // namespace univirt::libvirtwatcher

@@ -45,6 +45,17 @@ const util::ConfigOption kOptions[] = {
      .default_value = "default",
      .help = "namespace of the VirtualMachine of a domain that records no owner (defined "
              "outside univirt)"},
+    {.name = "devices-dir",
+     .env = "UNIVIRT_DEVICES_DIR",
+     .flag = "--devices-dir",
+     .default_value = "/var/lib/libvirt/devices",
+     .help = "virtctl's per-domain device files (<vm>-disk-*, <vm>-nic-*, <vm>-graphic.xml); "
+             "those of an undefined domain are moved out (empty: never)"},
+    {.name = "undefined-devices-dir",
+     .env = "UNIVIRT_UNDEFINED_DEVICES_DIR",
+     .flag = "--undefined-devices-dir",
+     .default_value = "/tmp",
+     .help = "where the device files of an undefined domain are moved (as upstream: /tmp)"},
     {.name = "lock-file",
      .env = "UNIVIRT_LOCK_FILE",
      .flag = "--lock-file",

@@ -1,5 +1,7 @@
 #include "virtlet/domain_sync.h"
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <system_error>
 
@@ -9,6 +11,7 @@
 #include <sys/inotify.h>
 
 #include "core/kube/object.h"
+#include "core/kube/patch.h"
 #include "core/util/log.h"
 #include "core/virt/domain_xml.h"
 #include "virtlet/kinds.h"
@@ -22,6 +25,8 @@ using util::ErrorCode;
 
 constexpr std::string_view kXmlSuffix = ".xml";
 constexpr int kUpdateAttempts = 4;
+// Upstream's reason for a failure in virtlet's handlers (report_failure).
+constexpr std::string_view kReasonVirtletError = "VirtletError";
 
 bool isDomainFile(const std::string& name) {
   return name.size() > kXmlSuffix.size() && name.ends_with(kXmlSuffix) && name.front() != '.';
@@ -34,6 +39,9 @@ DomainSync::DomainSync(kube::Client& client, ConnectionSource connect, DomainSyn
     : client_(client),
       connect_(std::move(connect)),
       options_(std::move(options)),
+      clock_(clock),
+      recorder_(client, kube::EventSource{.component = "virtlet", .host = options_.node_name},
+                clock),
       debouncer_(
           options_.debounce, [this](const std::string& name) { handle(name); }, clock),
       watcher_([this](const FsEvent& event) { onEvent(event); }) {}
@@ -159,6 +167,11 @@ util::Status DomainSync::syncDomain(const std::string& name) {
       return {};
     }
     if (written.error().code != ErrorCode::Conflict) {
+      if (!written.error().retryable()) {
+        reportFailure(key, fmt::format("the VirtualMachine could not be refreshed from domain "
+                                       "'{}': {}",
+                                       name, written.error().message));
+      }
       return written.error();
     }
   }
@@ -166,6 +179,39 @@ util::Status DomainSync::syncDomain(const std::string& name) {
                      fmt::format("virtual machine '{}/{}' kept changing while being synced from "
                                  "its domain; it is synced again on the next change",
                                  ns, name)};
+}
+
+void DomainSync::reportFailure(const kube::ObjectKey& key, const std::string& message) {
+  const auto wall = clock_.wallNow();
+  const std::int64_t epoch_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(wall.time_since_epoch()).count();
+  bool changed = false;
+  auto written = kube::updateWithRetry(
+      client_, kVirtualMachines, key, [&](kube::Object& vm) -> util::Result<kube::Mutation> {
+        const nlohmann::json waiting = {{"reason", kReasonVirtletError}, {"message", message}};
+        static const nlohmann::json::json_pointer kWaiting("/spec/status/conditions/state/waiting");
+        if (vm.value(kWaiting, nlohmann::json()) == waiting) {
+          return kube::Mutation::Unchanged;  // reported already
+        }
+        nlohmann::json& spec = vm["spec"];
+        spec["status"] = {{"conditions", {{"state", {{"waiting", waiting}}}}}};
+        spec["description"] = {{"lastOperationTimeStamp", epoch_ms}};
+        changed = true;
+        return kube::Mutation::Changed;
+      });
+  if (!written) {
+    log::warn("virtlet error not reported",
+              {{"ns", key.namespace_name}, {"name", key.name}, {"error", written.error().message}});
+    return;
+  }
+  if (!changed) {
+    return;
+  }
+  auto recorded =
+      recorder_.record(*written, kube::EventType::Warning, kReasonVirtletError, message);
+  if (!recorded) {
+    log::warn("event not recorded", {{"name", key.name}, {"error", recorded.error().message}});
+  }
 }
 
 }  // namespace univirt::virtlet

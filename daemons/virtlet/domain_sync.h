@@ -15,11 +15,15 @@
 // a VirtualMachine elsewhere), else the home namespace.
 // A file that is not well-formed XML, or names a domain libvirt does not know, is logged once
 // and skipped. A deleted file changes nothing (deleteVM removes objects).
+// When the API server refuses the refreshed object for good (too large, invalid), the failure
+// is reported on it as upstream's report_failure: .spec.status.conditions.state.waiting
+// {reason VirtletError, message}, plus a Warning Event of that reason.
 
 #include <chrono>
 #include <string>
 
 #include "core/kube/client.h"
+#include "core/kube/events.h"
 #include "core/util/clock.h"
 #include "virtlet/inotify_watcher.h"
 #include "virtlet/key_debouncer.h"
@@ -61,10 +65,13 @@ class DomainSync {
  private:
   void onEvent(const FsEvent& event);
   void handle(const std::string& name);
+  void reportFailure(const kube::ObjectKey& key, const std::string& message);
 
   kube::Client& client_;
   ConnectionSource connect_;
   const DomainSyncOptions options_;
+  util::Clock& clock_;
+  kube::EventRecorder recorder_;
   KeyedDebouncer debouncer_;
   InotifyWatcher watcher_;
   LogOnce skipped_;

@@ -1,5 +1,6 @@
 #include "core/virt/domain_events.h"
 
+#include <memory>
 #include <utility>
 
 #include <fmt/format.h>
@@ -53,6 +54,57 @@ int onLifecycleEvent(virConnectPtr /*conn*/, virDomainPtr domain, int event, int
 // libvirt frees the callback state itself, once no delivery uses it any more.
 void freeCallback(void* opaque) { delete static_cast<DomainEventSubscription::Callback*>(opaque); }
 
+// What libvirt keeps per extra registration: the callback and the event type it reports.
+struct ExtraRegistration {
+  DomainExtraEventSubscriptions::Callback callback;
+  DomainExtraEventType type;
+};
+
+void deliverExtra(virDomainPtr domain, void* opaque, std::string detail) {
+  // `domain` is borrowed from libvirt for the duration of the call.
+  const char* name = virDomainGetName(domain);
+  const auto* registration = static_cast<const ExtraRegistration*>(opaque);
+  registration->callback(DomainExtraEvent{.domain = name != nullptr ? name : "",
+                                          .type = registration->type,
+                                          .detail = std::move(detail)});
+}
+
+void onReboot(virConnectPtr /*conn*/, virDomainPtr domain, void* opaque) {
+  deliverExtra(domain, opaque, {});
+}
+
+void onDevice(virConnectPtr /*conn*/, virDomainPtr domain, const char* alias, void* opaque) {
+  deliverExtra(domain, opaque, alias != nullptr ? alias : "");
+}
+
+void onJobCompleted(virConnectPtr /*conn*/, virDomainPtr domain, virTypedParameterPtr /*params*/,
+                    int /*count*/, void* opaque) {
+  deliverExtra(domain, opaque, {});
+}
+
+void onAgentLifecycle(virConnectPtr /*conn*/, virDomainPtr domain, int state, int /*reason*/,
+                      void* opaque) {
+  deliverExtra(domain, opaque,
+               state == VIR_CONNECT_DOMAIN_EVENT_AGENT_LIFECYCLE_STATE_CONNECTED ? "connected"
+                                                                                 : "disconnected");
+}
+
+void freeExtraRegistration(void* opaque) { delete static_cast<ExtraRegistration*>(opaque); }
+
+// libvirt's generic callback type stands for each event's own signature; the detour through
+// void(*)() is the documented way to say so without a cast-function-type warning.
+template <typename F>
+virConnectDomainEventGenericCallback generic(F* callback) {
+  return reinterpret_cast<virConnectDomainEventGenericCallback>(
+      reinterpret_cast<void (*)()>(callback));
+}
+
+struct ExtraKind {
+  int id;
+  DomainExtraEventType type;
+  virConnectDomainEventGenericCallback callback;
+};
+
 }  // namespace
 
 std::string_view domainEventTypeName(DomainEventType type) {
@@ -81,16 +133,28 @@ std::string_view domainEventTypeName(DomainEventType type) {
   return "Unknown";
 }
 
+std::string_view domainExtraEventTypeName(DomainExtraEventType type) {
+  switch (type) {
+    case DomainExtraEventType::Reboot:
+      return "Reboot";
+    case DomainExtraEventType::DeviceAdded:
+      return "DeviceAdded";
+    case DomainExtraEventType::DeviceRemoved:
+      return "DeviceRemoved";
+    case DomainExtraEventType::JobCompleted:
+      return "JobCompleted";
+    case DomainExtraEventType::AgentLifecycle:
+      return "AgentLifecycle";
+  }
+  return "Unknown";
+}
+
 util::Result<DomainEventSubscription> DomainEventSubscription::lifecycle(
     const Connection& connection, Callback callback) {
   auto state = std::make_unique<Callback>(std::move(callback));
-  // libvirt's generic callback type stands for the per-event signature; the detour through
-  // void(*)() is the documented way to say so without a cast-function-type warning.
-  auto generic = reinterpret_cast<virConnectDomainEventGenericCallback>(
-      reinterpret_cast<void (*)()>(&onLifecycleEvent));
   int callback_id =
       virConnectDomainEventRegisterAny(connection.get(), nullptr, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                       generic, state.get(), &freeCallback);
+                                       generic(&onLifecycleEvent), state.get(), &freeCallback);
   if (callback_id < 0) {
     // libvirt did not take the state: `state` still owns it.
     return lastError(
@@ -125,6 +189,64 @@ void DomainEventSubscription::cancel() {
     static_cast<void>(virConnectDomainEventDeregisterAny(connection_.get(), callback_id_));
   }
   callback_id_ = -1;
+  connection_.reset();
+}
+
+util::Result<DomainExtraEventSubscriptions> DomainExtraEventSubscriptions::subscribe(
+    const Connection& connection, const Callback& callback) {
+  const ExtraKind kinds[] = {
+      {VIR_DOMAIN_EVENT_ID_REBOOT, DomainExtraEventType::Reboot, generic(&onReboot)},
+      {VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, DomainExtraEventType::DeviceAdded, generic(&onDevice)},
+      {VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, DomainExtraEventType::DeviceRemoved, generic(&onDevice)},
+      {VIR_DOMAIN_EVENT_ID_JOB_COMPLETED, DomainExtraEventType::JobCompleted,
+       generic(&onJobCompleted)},
+      {VIR_DOMAIN_EVENT_ID_AGENT_LIFECYCLE, DomainExtraEventType::AgentLifecycle,
+       generic(&onAgentLifecycle)},
+  };
+  DomainExtraEventSubscriptions subscriptions(connection.share());
+  for (const ExtraKind& kind : kinds) {
+    auto state = std::make_unique<ExtraRegistration>(ExtraRegistration{callback, kind.type});
+    const int id = virConnectDomainEventRegisterAny(
+        connection.get(), nullptr, kind.id, kind.callback, state.get(), &freeExtraRegistration);
+    if (id < 0) {
+      // libvirt did not take `state`; the destructor deregisters the ones before.
+      return lastError(fmt::format("subscribing to domain {} events on '{}'",
+                                   domainExtraEventTypeName(kind.type), connection.uri()));
+    }
+    static_cast<void>(state.release());  // owned by libvirt now, freed by freeExtraRegistration
+    subscriptions.callback_ids_.push_back(id);
+  }
+  return subscriptions;
+}
+
+DomainExtraEventSubscriptions::DomainExtraEventSubscriptions(ConnectHandle connection)
+    : connection_(std::move(connection)) {}
+
+DomainExtraEventSubscriptions::DomainExtraEventSubscriptions(
+    DomainExtraEventSubscriptions&& other) noexcept
+    : connection_(std::move(other.connection_)),
+      callback_ids_(std::exchange(other.callback_ids_, {})) {}
+
+DomainExtraEventSubscriptions& DomainExtraEventSubscriptions::operator=(
+    DomainExtraEventSubscriptions&& other) noexcept {
+  if (this != &other) {
+    cancel();
+    connection_ = std::move(other.connection_);
+    callback_ids_ = std::exchange(other.callback_ids_, {});
+  }
+  return *this;
+}
+
+DomainExtraEventSubscriptions::~DomainExtraEventSubscriptions() { cancel(); }
+
+void DomainExtraEventSubscriptions::cancel() {
+  if (connection_) {
+    for (int id : callback_ids_) {
+      // Fails only for a connection libvirt already tore down, which dropped the callback too.
+      static_cast<void>(virConnectDomainEventDeregisterAny(connection_.get(), id));
+    }
+  }
+  callback_ids_.clear();
   connection_.reset();
 }
 

@@ -1,13 +1,16 @@
 #pragma once
 
 // DomainEventSubscription: receives libvirt domain lifecycle events (defined, started,
-// stopped, ...) for as long as it lives. Events arrive on the EventLoop thread, so an
-// EventLoop must be running; the callback must be quick (queue the work, don't do it there).
+// stopped, ...) for as long as it lives. DomainExtraEventSubscriptions: the other domain events
+// that change what a domain looks like (reboot, device added/removed, job completed, guest
+// agent connected/disconnected). Events arrive on the EventLoop thread, so an EventLoop must be
+// running; the callbacks must be quick (queue the work, don't do it there).
 
 #include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/util/result.h"
 #include "core/virt/connection.h"
@@ -64,6 +67,48 @@ class DomainEventSubscription {
 
   ConnectHandle connection_;
   int callback_id_ = -1;
+};
+
+// The domain events besides lifecycle, by their meaning.
+enum class DomainExtraEventType {
+  Reboot,          // the guest reset (QEMU reports a reset, also from virDomainReset)
+  DeviceAdded,     // a hot-plugged device is in place
+  DeviceRemoved,   // a hot-unplugged device is gone
+  JobCompleted,    // an async job ended: migration, live dump, save
+  AgentLifecycle,  // the guest-agent channel connected or disconnected
+};
+
+std::string_view domainExtraEventTypeName(DomainExtraEventType type);
+
+struct DomainExtraEvent {
+  std::string domain = {};  // the domain's name
+  DomainExtraEventType type = DomainExtraEventType::Reboot;
+  // DeviceAdded/DeviceRemoved: the device alias; AgentLifecycle: "connected" or
+  // "disconnected"; otherwise empty.
+  std::string detail = {};
+};
+
+class DomainExtraEventSubscriptions {
+ public:
+  using Callback = std::function<void(const DomainExtraEvent&)>;
+
+  // Registers every DomainExtraEventType for every domain on `connection`; fails (and keeps
+  // nothing registered) when libvirt refuses one.
+  static util::Result<DomainExtraEventSubscriptions> subscribe(const Connection& connection,
+                                                               const Callback& callback);
+
+  DomainExtraEventSubscriptions(DomainExtraEventSubscriptions&& other) noexcept;
+  DomainExtraEventSubscriptions& operator=(DomainExtraEventSubscriptions&& other) noexcept;
+  DomainExtraEventSubscriptions(const DomainExtraEventSubscriptions&) = delete;
+  DomainExtraEventSubscriptions& operator=(const DomainExtraEventSubscriptions&) = delete;
+  ~DomainExtraEventSubscriptions();
+
+ private:
+  explicit DomainExtraEventSubscriptions(ConnectHandle connection);
+  void cancel();
+
+  ConnectHandle connection_;
+  std::vector<int> callback_ids_;
 };
 
 }  // namespace univirt::virt

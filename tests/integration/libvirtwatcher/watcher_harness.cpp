@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <prometheus/text_serializer.h>
 #include <unistd.h>
 
 #include "core/util/check.h"
@@ -40,6 +41,8 @@ WatcherOptions WatcherHarness::defaultOptions() {
   options.sync.ha_retry_delay = std::chrono::milliseconds(100);
   options.workers = 2;
   options.coalesce_window = std::chrono::milliseconds(50);
+  // Never the node's real /var/lib/libvirt/devices: tests that check the move set their own.
+  options.sync.devices_dir.clear();
   return options;
 }
 
@@ -136,6 +139,23 @@ std::vector<kube::Object> WatcherHarness::eventsFor(const std::string& name) {
     }
   }
   return found;
+}
+
+std::string scrape(DomainWatcher& watcher) {
+  return prometheus::TextSerializer().Serialize(watcher.registry().Collect());
+}
+
+double metricValue(const std::string& text, const std::string& series) {
+  const std::string prefix = series + " ";
+  std::size_t at = 0;
+  while ((at = text.find(prefix, at)) != std::string::npos) {
+    if (at == 0 || text[at - 1] == '\n') {
+      const std::size_t end = text.find('\n', at);
+      return std::stod(text.substr(at + prefix.size(), end - at - prefix.size()));
+    }
+    at += prefix.size();
+  }
+  return -1;
 }
 
 std::string lowerCase(std::string text) {

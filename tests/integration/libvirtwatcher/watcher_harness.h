@@ -73,6 +73,11 @@ class WatcherHarness {
   std::set<std::string> domains_;
 };
 
+// The watcher's metrics in the Prometheus text format, as /metrics serves them.
+std::string scrape(DomainWatcher& watcher);
+// The value of `series` (name with labels, exactly as printed) in `text`; -1 when absent.
+double metricValue(const std::string& text, const std::string& series);
+
 // Object names must be lower-case (RFC 1123); test names are not.
 std::string lowerCase(std::string text);
 

@@ -1,8 +1,13 @@
 // The watcher against the real libvirtd (QEMU/TCG) of the `virtctl_libvirtd` fixture, for what
 // libvirt's test driver cannot show: the libvirt socket closed under the watcher (through a
-// relay the test cuts), a device hot-plugged into a running guest, and HA starts that keep
-// failing. Guests are firmware only: type qemu, 64 MiB, no NIC; each test's domain has a
-// unique uvt- name and is destroyed and undefined afterwards.
+// relay the test cuts), devices hot-plugged into and out of a running guest, a guest reset
+// (reboot event), a live memory dump (job-completed event), the guest-agent channel's state
+// (agent-lifecycle event), a migration in progress, and HA starts that keep failing. Guests are
+// firmware only: type qemu, 64 MiB, no NIC; each test's domain has a unique uvt- name and is
+// destroyed and undefined afterwards.
+//
+// Other processes may use the same libvirtd at the same time, so event counters are compared
+// before and after (they only grow), and refreshes are judged on this test's object.
 
 #include <filesystem>
 #include <fstream>
@@ -14,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/lifecycle/request_marker.h"
 #include "core/util/exec.h"
 #include "integration/libvirtwatcher/socket_proxy.h"
 #include "integration/libvirtwatcher/watcher_harness.h"
@@ -64,9 +70,9 @@ class WatcherLibvirtd : public ::testing::Test {
     return path;
   }
 
-  // A firmware-only guest, started. `disk`: a raw file as vda, or none.
-  virt::Domain runDomain(const std::string& disk = {}) {
-    std::string devices = "<graphics type='vnc' listen='127.0.0.1' autoport='yes'/>";
+  // A firmware-only guest, started. `disk`: a raw file as vda, or none; `extra`: more devices.
+  virt::Domain runDomain(const std::string& disk = {}, const std::string& extra = {}) {
+    std::string devices = "<graphics type='vnc' listen='127.0.0.1' autoport='yes'/>" + extra;
     if (!disk.empty()) {
       devices += fmt::format(
           "<disk type='file' device='disk'><driver name='qemu' type='raw'/>"
@@ -91,10 +97,21 @@ class WatcherLibvirtd : public ::testing::Test {
         name_, [&](const kube::Object& vm) { return WatcherHarness::powerstate(vm) == state; });
   }
 
+  double metric(const std::string& series) {
+    return metricValue(scrape(harness_->watcher()), series);
+  }
+
   std::filesystem::path dir_;
   std::string name_;
   std::unique_ptr<WatcherHarness> harness_;
 };
+
+std::string devicesOf(const kube::Object& vm) {
+  if (!vm.is_object() || !vm["spec"].contains("domain")) {
+    return {};
+  }
+  return vm["spec"]["domain"]["devices"].dump();
+}
 
 TEST_F(WatcherLibvirtd, ConnectionClosedUnderTheWatcherConvergesAfterReconnect) {
   UnixSocketProxy proxy((dir_ / "libvirt.sock").string(), kLibvirtdSocket);
@@ -141,6 +158,127 @@ TEST_F(WatcherLibvirtd, HotPluggedDiskShowsInSpecDomain) {
   });
   EXPECT_THAT(vm["spec"]["domain"]["devices"]["disk"].dump(), HasSubstr(extra));
   EXPECT_EQ(WatcherHarness::powerstate(vm), "Running");
+}
+
+TEST_F(WatcherLibvirtd, RebootEventRefreshesTheObject) {
+  ASSERT_NO_FATAL_FAILURE(startHarness(kSystemUri));
+  harness_->createVm(name_);
+  virt::Domain domain = runDomain();
+  waitPowerstate("Running");
+  harness_->watcher().waitIdle();
+  // The object goes stale behind the watcher's back; a reset changes no power state and sends
+  // only reboot events, so only a refresh for the reboot event can repair it.
+  kube::Object stale = harness_->getVm(name_);
+  stale["spec"]["powerstate"] = "Unknown";
+  ASSERT_TRUE(harness_->client().update(kVirtualMachines, stale).has_value());
+  const double reboots = metric(R"(univirt_libvirtwatcher_events_total{type="Reboot"})");
+  ASSERT_EQ(virDomainReset(domain.get(), 0), 0);
+  kube::Object vm = waitPowerstate("Running");
+  EXPECT_EQ(WatcherHarness::powerstate(vm), "Running");
+  EXPECT_GT(metric(R"(univirt_libvirtwatcher_events_total{type="Reboot"})"), reboots);
+}
+
+TEST_F(WatcherLibvirtd, DeviceAddedAndRemovedEventsFollowAHotPluggedUsbDisk) {
+  ASSERT_NO_FATAL_FAILURE(startHarness(kSystemUri));
+  harness_->createVm(name_);
+  virt::Domain domain = runDomain();
+  waitPowerstate("Running");
+  const double added = metric(R"(univirt_libvirtwatcher_events_total{type="DeviceAdded"})");
+  const double removed = metric(R"(univirt_libvirtwatcher_events_total{type="DeviceRemoved"})");
+  // USB storage leaves without the guest's help (a virtio disk would wait for the firmware to
+  // acknowledge the unplug, which a guest without an OS never does).
+  const std::string disk = fmt::format(
+      "<disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='{}'/>"
+      "<target dev='sdb' bus='usb'/></disk>",
+      rawDisk("usb.img"));
+  ASSERT_EQ(virDomainAttachDeviceFlags(domain.get(), disk.c_str(), VIR_DOMAIN_AFFECT_LIVE), 0);
+  kube::Object vm = harness_->waitVm(name_, [](const kube::Object& object) {
+    return devicesOf(object).find("\"sdb\"") != std::string::npos;
+  });
+  ASSERT_THAT(devicesOf(vm), HasSubstr("usb.img"));
+  EXPECT_GT(metric(R"(univirt_libvirtwatcher_events_total{type="DeviceAdded"})"), added);
+
+  ASSERT_EQ(virDomainDetachDeviceFlags(domain.get(), disk.c_str(), VIR_DOMAIN_AFFECT_LIVE), 0);
+  vm = harness_->waitVm(name_, [](const kube::Object& object) {
+    return !devicesOf(object).empty() && devicesOf(object).find("\"sdb\"") == std::string::npos;
+  });
+  EXPECT_THAT(devicesOf(vm), ::testing::Not(HasSubstr("usb.img")));
+  EXPECT_GT(metric(R"(univirt_libvirtwatcher_events_total{type="DeviceRemoved"})"), removed);
+}
+
+TEST_F(WatcherLibvirtd, JobCompletedEventOfALiveDumpIsHeard) {
+  ASSERT_NO_FATAL_FAILURE(startHarness(kSystemUri));
+  harness_->createVm(name_);
+  virt::Domain domain = runDomain();
+  waitPowerstate("Running");
+  const double jobs = metric(R"(univirt_libvirtwatcher_events_total{type="JobCompleted"})");
+  // A live dump is a migration to a file: QEMU pauses the guest at the end, libvirt reports
+  // the job completed and resumes it (the pause and resume are lifecycle events of their own).
+  const std::string dump = (dir_ / "core.dump").string();
+  ASSERT_EQ(virDomainCoreDump(domain.get(), dump.c_str(), VIR_DUMP_LIVE), 0);
+  ASSERT_TRUE(eventually([&] {
+    return metric(R"(univirt_libvirtwatcher_events_total{type="JobCompleted"})") > jobs;
+  }));
+  harness_->watcher().waitIdle();
+  EXPECT_EQ(WatcherHarness::powerstate(waitPowerstate("Running")), "Running");
+}
+
+TEST_F(WatcherLibvirtd, AgentLifecycleEventShowsTheChannelStateInSpecDomain) {
+  ASSERT_NO_FATAL_FAILURE(startHarness(kSystemUri));
+  harness_->createVm(name_);
+  const double agent = metric(R"(univirt_libvirtwatcher_events_total{type="AgentLifecycle"})");
+  // No guest agent answers in a firmware-only guest: libvirt reports the channel
+  // "disconnected" when the domain starts (reason "domain started").
+  runDomain({},
+            "<controller type='virtio-serial' index='0'/>"
+            "<channel type='unix'><target type='virtio' name='org.qemu.guest_agent.0'/></channel>");
+  kube::Object vm = harness_->waitVm(name_, [](const kube::Object& object) {
+    return devicesOf(object).find("org.qemu.guest_agent.0") != std::string::npos &&
+           devicesOf(object).find("\"disconnected\"") != std::string::npos;
+  });
+  EXPECT_THAT(devicesOf(vm), HasSubstr("\"_state\":\"disconnected\""));
+  ASSERT_TRUE(eventually([&] {
+    return metric(R"(univirt_libvirtwatcher_events_total{type="AgentLifecycle"})") > agent;
+  }));
+}
+
+TEST_F(WatcherLibvirtd, DomainsBeingMigratedAreLeftAlone) {
+  ASSERT_NO_FATAL_FAILURE(startHarness(kSystemUri));
+  const std::string migrating = R"(univirt_libvirtwatcher_refreshes_total{result="migrating"})";
+  // §6: a pending migrateVM request...
+  harness_->createVm(name_, kNode,
+                     {{"spec", {{"lifecycle", {{"migrateVM", {{"ip", "127.0.0.2"}}}}}}}});
+  const std::string version = kube::resourceVersionOf(harness_->getVm(name_));
+  virt::Domain domain = runDomain();
+  ASSERT_TRUE(eventually([&] { return metric(migrating) >= 1; }));
+  harness_->watcher().waitIdle();
+  kube::Object vm = harness_->getVm(name_);
+  EXPECT_EQ(kube::resourceVersionOf(vm), version);
+  EXPECT_FALSE(vm["spec"].contains("powerstate"));
+
+  // ...or one virtctl has taken and is running (its marker annotation).
+  lifecycle::RequestMarker marker{.operation = "migrateVM",
+                                  .id = lifecycle::newRequestId(),
+                                  .taken_at = "2026-11-27T12:00:00Z",
+                                  .node = kNode,
+                                  .request = {{"ip", "127.0.0.2"}}};
+  vm["spec"].erase("lifecycle");
+  vm["metadata"]["annotations"][std::string(lifecycle::kOperationAnnotation)] =
+      lifecycle::encodeMarker(marker);
+  auto updated = harness_->client().update(kVirtualMachines, vm);
+  ASSERT_TRUE(updated.has_value()) << updated.error().message;
+  const double before = metric(migrating);
+  ASSERT_TRUE(domain.suspend().has_value());
+  ASSERT_TRUE(eventually([&] { return metric(migrating) > before; }));
+  harness_->watcher().waitIdle();
+  EXPECT_EQ(kube::resourceVersionOf(harness_->getVm(name_)), kube::resourceVersionOf(*updated));
+
+  // The migration over (marker gone), the next event is written.
+  kube::Object done = *updated;
+  done["metadata"]["annotations"].erase(std::string(lifecycle::kOperationAnnotation));
+  ASSERT_TRUE(harness_->client().update(kVirtualMachines, done).has_value());
+  ASSERT_TRUE(domain.resume().has_value());
+  EXPECT_EQ(WatcherHarness::powerstate(waitPowerstate("Running")), "Running");
 }
 
 TEST_F(WatcherLibvirtd, HaRestartGivesUpAfterBoundedTriesWithAWarningEvent) {

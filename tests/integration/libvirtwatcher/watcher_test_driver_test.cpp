@@ -4,6 +4,9 @@
 // What only a real libvirtd shows (device hot-plug, a dropped socket, failing starts) is in
 // watcher_libvirtd_test.cpp.
 
+#include <filesystem>
+#include <fstream>
+
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -29,12 +32,35 @@ class WatcherTestDriver : public ::testing::Test {
                                   getpid()));
   }
 
-  // A persistent test-driver domain, running.
-  virt::Domain runDomain(const std::string& name) {
+  void TearDown() override {
+    harness_.reset();
+    if (!dir_.empty()) {
+      std::error_code ignored;
+      std::filesystem::remove_all(dir_, ignored);
+    }
+  }
+
+  // Replaces the harness by one running with `options`.
+  void restartWith(const WatcherOptions& options) {
+    harness_.reset();
+    harness_ = std::make_unique<WatcherHarness>(kUri, kUri, options);
+    ASSERT_TRUE(harness_->start());
+  }
+
+  std::filesystem::path tempDir() {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "univirt-lvw-td.XXXXXX").string();
+    EXPECT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    return dir_;
+  }
+
+  // A persistent test-driver domain, running. `description`: its <description>, if any.
+  virt::Domain runDomain(const std::string& name, const std::string& description = {}) {
     const std::string xml = fmt::format(
-        "<domain type='test'><name>{}</name><memory unit='KiB'>8192</memory>"
+        "<domain type='test'><name>{}</name>{}<memory unit='KiB'>8192</memory>"
         "<vcpu>1</vcpu><os><type>hvm</type></os></domain>",
-        name);
+        name, description.empty() ? "" : fmt::format("<description>{}</description>", description));
     harness_->cleanUpDomain(name);
     auto defined = harness_->observer().defineDomain(xml);
     EXPECT_TRUE(defined.has_value()) << defined.error().message;
@@ -49,6 +75,7 @@ class WatcherTestDriver : public ::testing::Test {
 
   std::unique_ptr<WatcherHarness> harness_;
   std::string name_;
+  std::filesystem::path dir_;
 };
 
 TEST_F(WatcherTestDriver, LifecycleEventsRefreshDomainPowerstateAndStatus) {
@@ -231,6 +258,8 @@ TEST_F(WatcherTestDriver, ResubscribesAndResyncsAfterTheConnectionIsLost) {
   }));
   ASSERT_TRUE(domain.suspend().has_value());  // events arrive on the new subscription
   EXPECT_EQ(WatcherHarness::powerstate(waitPowerstate("Paused")), "Paused");
+  EXPECT_EQ(harness_->watcher().stats().reconnects, 1);
+  EXPECT_EQ(metricValue(scrape(harness_->watcher()), "univirt_libvirtwatcher_reconnects_total"), 1);
 }
 
 TEST_F(WatcherTestDriver, StartupResyncWritesTheStateOfExistingDomains) {
@@ -252,6 +281,113 @@ TEST_F(WatcherTestDriver, StartupResyncWritesTheStateOfExistingDomains) {
   EXPECT_EQ(WatcherHarness::powerstate(vm), "Paused");
   EXPECT_EQ(late.stats().resyncs, 1);
   late.stop();
+}
+
+TEST_F(WatcherTestDriver, MetricsCountEventsWritesCoalescedEventsAndLatency) {
+  harness_->createVm(name_);
+  virt::Domain domain = runDomain(name_);
+  waitPowerstate("Running");
+  harness_->watcher().waitIdle();
+  const std::string before = scrape(harness_->watcher());
+  for (int i = 0; i < 10; ++i) {
+    ASSERT_TRUE(domain.suspend().has_value());
+    ASSERT_TRUE(domain.resume().has_value());
+  }
+  ASSERT_TRUE(domain.suspend().has_value());
+  waitPowerstate("Paused");
+  ASSERT_TRUE(eventually([&] { return harness_->watcher().stats().events >= 23; }));
+  harness_->watcher().waitIdle();
+  const std::string after = scrape(harness_->watcher());
+  const auto grew = [&](const std::string& series) {
+    return metricValue(after, series) - metricValue(before, series);
+  };
+  EXPECT_EQ(grew(R"(univirt_libvirtwatcher_events_total{type="Suspended"})"), 11) << after;
+  EXPECT_EQ(grew(R"(univirt_libvirtwatcher_events_total{type="Resumed"})"), 10);
+  const WatcherStats stats = harness_->watcher().stats();
+  EXPECT_GE(
+      metricValue(after, R"(univirt_libvirtwatcher_writes_total{resource="virtualmachines"})"),
+      2);  // Running, then Paused
+  EXPECT_EQ(
+      metricValue(after, R"(univirt_libvirtwatcher_writes_total{resource="virtualmachines"})"),
+      static_cast<double>(stats.writes));
+  // 21 events in a few refreshes: most joined another event's refresh.
+  EXPECT_GE(grew("univirt_libvirtwatcher_coalesced_events_total"), 10);
+  EXPECT_EQ(metricValue(after, "univirt_libvirtwatcher_coalesced_events_total"),
+            static_cast<double>(stats.coalesced));
+  // Every write caused by an event is timed, never faster than the coalescing window.
+  EXPECT_GE(metricValue(after, "univirt_libvirtwatcher_event_to_write_seconds_count"), 2);
+  EXPECT_EQ(
+      metricValue(after, R"(univirt_libvirtwatcher_event_to_write_seconds_bucket{le="0.025"})"), 0);
+  EXPECT_EQ(metricValue(after, "univirt_libvirtwatcher_resyncs_total"), 1);
+}
+
+TEST_F(WatcherTestDriver, UndefinedDomainsDeviceFilesMoveOutOfTheDevicesDirectory) {
+  const std::filesystem::path dir = tempDir();
+  WatcherOptions options = WatcherHarness::defaultOptions();
+  options.sync.devices_dir = (dir / "devices").string();
+  options.sync.undefined_devices_dir = (dir / "tmp").string();
+  ASSERT_NO_FATAL_FAILURE(restartWith(options));
+  std::filesystem::create_directories(dir / "devices");
+  const std::string disk = name_ + "-disk-vda.xml";
+  const std::string nic = name_ + "-nic-52:54:00:00:00:01.cfg";
+  const std::string other = name_ + "-2-disk-vda.xml";  // domain <name>-2's
+  for (const std::string& file : {disk, nic, other}) {
+    std::ofstream(dir / "devices" / file) << "switch=s1\n";
+  }
+  virt::Domain domain = runDomain(name_);
+  ASSERT_TRUE(domain.destroy().has_value());
+  harness_->watcher().waitIdle();
+  EXPECT_TRUE(std::filesystem::exists(dir / "devices" / disk));  // stopped is not undefined
+
+  ASSERT_TRUE(domain.undefine().has_value());
+  ASSERT_TRUE(eventually([&] { return harness_->watcher().stats().device_files_moved == 2; }));
+  EXPECT_TRUE(std::filesystem::exists(dir / "tmp" / disk));
+  EXPECT_TRUE(std::filesystem::exists(dir / "tmp" / nic));
+  EXPECT_FALSE(std::filesystem::exists(dir / "devices" / disk));
+  EXPECT_FALSE(std::filesystem::exists(dir / "devices" / nic));
+  EXPECT_TRUE(std::filesystem::exists(dir / "devices" / other));
+  EXPECT_EQ(
+      metricValue(scrape(harness_->watcher()), "univirt_libvirtwatcher_device_files_moved_total"),
+      2);
+}
+
+TEST_F(WatcherTestDriver, ARefreshTheApiServerRefusesIsReportedAsVirtletError) {
+  harness_->createVm(name_);
+  // kube-lite, like kube-apiserver, takes request bodies of up to 3 MiB: a domain whose
+  // description is larger cannot be written into .spec.domain.
+  virt::Domain domain = runDomain(name_, std::string(std::size_t{3} << 20, 'x'));
+  static const nlohmann::json::json_pointer kWaiting("/spec/status/conditions/state/waiting");
+  kube::Object vm = harness_->waitVm(name_, [](const kube::Object& object) {
+    return object.value(kWaiting, nlohmann::json::object()).value("reason", "") == "VirtletError";
+  });
+  const nlohmann::json waiting = vm.value(kWaiting, nlohmann::json::object());
+  ASSERT_EQ(waiting.value("reason", ""), "VirtletError") << vm.dump().substr(0, 2000);
+  EXPECT_THAT(waiting.value("message", ""), HasSubstr("could not be refreshed from domain"));
+  EXPECT_FALSE(vm["spec"].contains("domain"));
+  kube::Object warning;
+  ASSERT_TRUE(eventually([&] {
+    for (const auto& event : harness_->eventsFor(name_)) {
+      if (event.value("type", "") == "Warning" && event.value("reason", "") == "VirtletError") {
+        warning = event;
+        return true;
+      }
+    }
+    return false;
+  }));
+  EXPECT_THAT(warning.value("message", ""), HasSubstr(name_));
+  EXPECT_GE(harness_->watcher().stats().failed, 1);
+
+  // Once the domain can be written again, the next event replaces the error by its state (the
+  // live definition keeps the description until the domain stops).
+  ASSERT_TRUE(domain.destroy().has_value());
+  const std::string small = fmt::format(
+      "<domain type='test'><name>{}</name><uuid>{}</uuid><memory unit='KiB'>8192</memory>"
+      "<vcpu>1</vcpu><os><type>hvm</type></os></domain>",
+      name_, domain.uuid());
+  ASSERT_TRUE(harness_->observer().defineDomain(small).has_value());
+  vm = waitPowerstate("Shutdown");
+  EXPECT_EQ(vm["spec"]["status"]["conditions"]["state"]["waiting"]["reason"], "Shutdown");
+  EXPECT_EQ(vm["spec"]["domain"]["name"]["text"], name_);
 }
 
 }  // namespace

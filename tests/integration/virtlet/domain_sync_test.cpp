@@ -160,6 +160,48 @@ TEST_F(DomainSyncTest, AMalformedOrUnknownFileIsSkippedAndLoggedOnce) {
   EXPECT_TRUE(vm("ghost").is_null());
 }
 
+TEST_F(DomainSyncTest, ARefreshTheApiServerRefusesIsReportedAsVirtletError) {
+  startSync();
+  defineOutside("outside-9");
+  ASSERT_TRUE(waitFor([&] { return !vm("outside-9").is_null() && sync_->pending() == 0; }));
+  auto defined = connection_->lookupDomain("outside-9");
+  ASSERT_TRUE(defined.has_value());
+  // kube-lite, like kube-apiserver, takes bodies of up to 3 MiB: this definition cannot be
+  // written into .spec.domain.
+  const std::string huge = fmt::format(
+      "<domain type='test'><name>outside-9</name><uuid>{}</uuid><description>{}</description>"
+      "<memory unit='KiB'>131072</memory><vcpu>1</vcpu><os><type arch='x86_64'>hvm</type></os>"
+      "</domain>",
+      defined->uuid(), std::string(std::size_t{3} << 20, 'x'));
+  ASSERT_TRUE(connection_->defineDomain(huge).has_value());
+  writeFile("outside-9.xml", huge);
+  static const nlohmann::json::json_pointer kWaiting("/spec/status/conditions/state/waiting");
+  const auto waitingOf = [&] {
+    const nlohmann::json object = vm("outside-9");
+    return object.is_object() ? object.value(kWaiting, nlohmann::json::object())
+                              : nlohmann::json::object();
+  };
+  ASSERT_TRUE(waitFor([&] { return waitingOf().value("reason", "") == "VirtletError"; }));
+  const nlohmann::json waiting = waitingOf();
+  EXPECT_NE(waiting.value("message", "").find("could not be refreshed from domain 'outside-9'"),
+            std::string::npos)
+      << waiting.dump();
+  const kube::ResourceRef events{"", "v1", "events", true};
+  ASSERT_TRUE(waitFor([&] {
+    auto listed = client_->list(events, ns_);
+    if (!listed) {
+      return false;
+    }
+    for (const auto& event : listed->items) {
+      if (event["involvedObject"].value("name", "") == "outside-9" &&
+          event.value("type", "") == "Warning" && event.value("reason", "") == "VirtletError") {
+        return true;
+      }
+    }
+    return false;
+  }));
+}
+
 TEST_F(DomainSyncTest, ABurstOfWritesIsHandledAtMostTwicePerWindow) {
   startSync();
   ASSERT_TRUE(connection_->defineDomain(domainXml("outside-7")).has_value());

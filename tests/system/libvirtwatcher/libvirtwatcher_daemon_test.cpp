@@ -1,11 +1,13 @@
 // univirt-libvirtwatcher as shipped: --help, the lock, readiness on the health port, a domain
-// state change made with libvirt reaching the VirtualMachine through kube-lite, and a clean
-// SIGTERM. Uses the real libvirtd of the `virtctl_libvirtd` fixture; the domain is a firmware
-// guest of 64 MiB with a unique uvt- name, destroyed and undefined afterwards.
+// state change made with libvirt reaching the VirtualMachine through kube-lite, the metrics of
+// that on /metrics, and a clean SIGTERM. Uses the real libvirtd of the `virtctl_libvirtd` fixture;
+// the domain is a firmware guest of 64 MiB with a unique uvt- name, destroyed and undefined
+// afterwards.
 
 #include <csignal>
 #include <filesystem>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include <Poco/Net/HTTPClientSession.h>
@@ -65,6 +67,34 @@ int httpStatus(int port, const std::string& path) {
   }
 }
 
+std::string httpBody(int port, const std::string& path) {
+  try {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+    session.setTimeout(Poco::Timespan(2, 0));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_GET, path);
+    session.sendRequest(request);
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::ostringstream body;
+    body << in.rdbuf();
+    return body.str();
+  } catch (const std::exception&) {
+    return {};
+  }
+}
+
+// The value of `series` (exactly as printed, with labels) in a Prometheus text; -1 if absent.
+double metricValue(const std::string& text, const std::string& series) {
+  const std::string prefix = series + " ";
+  for (std::size_t at = text.find(prefix); at != std::string::npos;
+       at = text.find(prefix, at + prefix.size())) {
+    if (at == 0 || text[at - 1] == '\n') {
+      return std::stod(text.substr(at + prefix.size(), text.find('\n', at) - at - prefix.size()));
+    }
+  }
+  return -1;
+}
+
 class LibvirtwatcherDaemon : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -83,8 +113,9 @@ class LibvirtwatcherDaemon : public ::testing::Test {
 TEST_F(LibvirtwatcherDaemon, HelpListsTheOptionsAndTheHealthPort) {
   auto help = runProcess({binary(), "--help"});
   ASSERT_EQ(help.exit_code, 0) << help.err;
-  for (const char* option : {"--libvirt-uri", "--coalesce-window", "--ha-max-tries",
-                             "--ha-retry-delay", "--home-namespace", "--workers"}) {
+  for (const char* option :
+       {"--libvirt-uri", "--coalesce-window", "--ha-max-tries", "--ha-retry-delay",
+        "--home-namespace", "--workers", "--devices-dir", "--undefined-devices-dir"}) {
     EXPECT_THAT(help.out, HasSubstr(option));
   }
   EXPECT_THAT(help.out, HasSubstr("127.0.0.1:19992"));
@@ -152,6 +183,10 @@ TEST_F(LibvirtwatcherDaemon, DomainChangesReachTheObjectAndSigtermStopsCleanly) 
                                          kUri,
                                          "--lock-file",
                                          (dir_ / "lvw.lock").string(),
+                                         "--devices-dir",
+                                         (dir_ / "devices").string(),
+                                         "--undefined-devices-dir",
+                                         (dir_ / "undefined").string(),
                                          "--health-address",
                                          "127.0.0.1:0"};
   BackgroundProcess watcher;
@@ -185,6 +220,22 @@ TEST_F(LibvirtwatcherDaemon, DomainChangesReachTheObjectAndSigtermStopsCleanly) 
   EXPECT_TRUE(eventually([&] { return powerstate() == "Running"; })) << readWholeFile(err);
   ASSERT_TRUE(domain->suspend().has_value());
   EXPECT_TRUE(eventually([&] { return powerstate() == "Paused"; })) << readWholeFile(err);
+
+  // What that took, on the health port's /metrics (other domains of this libvirtd may add).
+  std::string metrics;
+  EXPECT_TRUE(eventually([&] {
+    metrics = httpBody(port, "/metrics");
+    return metricValue(metrics, R"(univirt_libvirtwatcher_events_total{type="Suspended"})") >= 1;
+  })) << metrics;
+  EXPECT_GE(
+      metricValue(metrics, R"(univirt_libvirtwatcher_writes_total{resource="virtualmachines"})"),
+      2)
+      << metrics;  // Running, then Paused
+  EXPECT_GE(metricValue(metrics, "univirt_libvirtwatcher_event_to_write_seconds_count"), 1);
+  EXPECT_EQ(metricValue(metrics, "univirt_libvirtwatcher_resyncs_total"), 1);
+  EXPECT_EQ(metricValue(metrics, "univirt_libvirtwatcher_reconnects_total"), 0);
+  EXPECT_GE(metricValue(metrics, "univirt_libvirtwatcher_coalesced_events_total"), 0);
+  EXPECT_THAT(metrics, HasSubstr("process_resident_memory_bytes"));
 
   const int status = watcher.stop(SIGTERM);
   EXPECT_TRUE(WIFEXITED(status));

@@ -65,5 +65,44 @@ TEST(PendingEvents, ExtraEventsDoNotHideAMigration) {
   EXPECT_EQ(pending.count, 2);
 }
 
+TEST(PendingEvents, OnlyARemovalThatIsTheLastLifecycleEventMovesDeviceFiles) {
+  PendingEvents removed;
+  removed.add(event(DomainEventType::Undefined, VIR_DOMAIN_EVENT_UNDEFINED_REMOVED));
+  EXPECT_TRUE(removed.undefined);
+  PendingEvents renamed;
+  renamed.add(event(DomainEventType::Undefined, VIR_DOMAIN_EVENT_UNDEFINED_RENAMED));
+  EXPECT_FALSE(renamed.undefined);
+
+  PendingEvents defined_again;
+  defined_again.add(event(DomainEventType::Defined, VIR_DOMAIN_EVENT_DEFINED_ADDED));
+  PendingEvents burst = removed;
+  burst.merge(defined_again);
+  EXPECT_FALSE(burst.undefined);
+  PendingEvents device;
+  device.count = 1;
+  removed.merge(device);  // an extra event says nothing about the definition
+  EXPECT_TRUE(removed.undefined);
+}
+
+TEST(PendingEvents, MergeKeepsTheEarliestEventTime) {
+  const util::Clock::TimePoint t0{std::chrono::seconds(10)};
+  PendingEvents first;
+  first.count = 1;
+  first.first_event = t0;
+  PendingEvents later;
+  later.count = 1;
+  later.first_event = t0 + std::chrono::milliseconds(30);
+  first.merge(later);
+  EXPECT_EQ(first.first_event, t0);
+
+  PendingEvents resync_only;  // no event, no time
+  resync_only.resync = true;
+  resync_only.merge(later);
+  EXPECT_EQ(resync_only.first_event, later.first_event);
+  PendingEvents none;
+  later.merge(none);
+  EXPECT_EQ(later.first_event, t0 + std::chrono::milliseconds(30));
+}
+
 }  // namespace
 }  // namespace univirt::libvirtwatcher
