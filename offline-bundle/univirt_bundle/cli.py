@@ -149,7 +149,11 @@ def build_parser():
                       help="only the univirt packages")
     c.add_argument("--extra-package", action="append", metavar="PKG",
                    help="also carry this Debian package and its dependencies (repeatable; "
-                        "default: python3 python3-apt for Ansible)")
+                        "python3 and python3-apt, which Ansible needs, are always carried)")
+    c.add_argument("--no-prerequisites", dest="prerequisites", action="store_false",
+                   default=True, help="leave out the node prerequisites the playbooks install "
+                   "(univirt_packages_debian of the Ansible tree's group_vars: QEMU, libvirt, "
+                   "OVS, the Ceph client; and chrony); default: carry them")
     c.add_argument("--deps-cache", help="directory to keep downloaded dependency .debs in "
                    "(default OUT/.univirt-bundle-deps)")
     c.add_argument("--ansible-dir", help="Ansible tree to ship (default: the source tree's)")

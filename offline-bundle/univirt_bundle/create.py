@@ -35,8 +35,10 @@ def _stage(rel, args, stage):
         cache = args.deps_cache or os.path.join(args.out, ".univirt-bundle-deps")
         log.write(f"resolving the Debian dependencies of {len(debs)} package(s) "
                   f"(cache '{cache}')\n")
-        dep_debs = deps.download_closure(debs, cache, extra=args.extra_package
-                                         or deps.DEFAULT_EXTRA)
+        extra = list(deps.DEFAULT_EXTRA) + list(args.extra_package or [])
+        if args.prerequisites:
+            extra += deps.node_prerequisites(args.ansible_dir)
+        dep_debs = deps.download_closure(debs, cache, extra=extra)
         log.write(f"{len(dep_debs)} dependency package(s) added\n")
     apt_rel = "repos/apt/debian12"
     epoch = int(rel.meta.get("source_date_epoch") or 0) or None

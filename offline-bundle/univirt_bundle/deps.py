@@ -16,6 +16,27 @@ from .util import require_tool
 
 # Ansible drives the nodes with the system python3 and its apt module needs python3-apt.
 DEFAULT_EXTRA = ("python3", "python3-apt")
+# What install_and_setup_chrony.yml installs besides tzdata (which a minbase root has).
+CHRONY_PACKAGES = ("chrony",)
+
+
+def node_prerequisites(ansible_dir):
+    """The Debian packages the playbooks install on a node before univirt's own: the host
+    prerequisites of group_vars/all.yml (univirt_packages_debian: QEMU, libvirt, OVS, the Ceph
+    client) and chrony. An offline site has no other source for them."""
+    import yaml  # Debian's python3-yaml; only needed here
+
+    path = os.path.join(ansible_dir, "group_vars", "all.yml")
+    try:
+        with open(path, encoding="utf-8") as f:
+            group_vars = yaml.safe_load(f) or {}
+    except (OSError, yaml.YAMLError) as err:
+        raise BundleError(f"cannot read the node prerequisites from '{path}': {err}; pass "
+                          "--no-prerequisites and --extra-package instead") from err
+    names = group_vars.get("univirt_packages_debian") or []
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise BundleError(f"'{path}': univirt_packages_debian is not a list of package names")
+    return list(names) + list(CHRONY_PACKAGES)
 
 
 def _stanzas(text):

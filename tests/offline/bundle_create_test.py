@@ -71,7 +71,10 @@ class BundleCreate(unittest.TestCase):
         self.assertTrue(any(d.startswith("univirt-daemons_") for d in debs))
         # --with-deps (default): what a minbase Debian 12 lacks, e.g. libvirt0 and Poco, plus
         # python3-apt for Ansible; nothing minbase already has (libc6).
-        for dep in ("libvirt0_", "libpocofoundation80_", "python3-apt_"):
+        # and the node prerequisites the playbooks install (univirt_packages_debian and chrony).
+        for dep in ("libvirt0_", "libpocofoundation80_", "python3-apt_", "bridge-utils_",
+                    "libvirt-daemon-system_", "qemu-system-x86_", "openvswitch-switch_",
+                    "ceph-common_", "chrony_"):
             self.assertTrue(any(d.startswith(dep) for d in debs), f"{dep} missing in {debs}")
         self.assertFalse(any(d.startswith("libc6_") for d in debs))
         rpms = {os.path.basename(p) for p in paths if p.endswith(".rpm")}
