@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lifecycle/operation_table.h"
+#include "core/version.h"
 #include "core/virt/connection.h"
 #include "sdsctl/storage_operations.h"
 
@@ -32,6 +33,7 @@ struct GlobalOptions {
   std::vector<std::string> path_roots;
   std::string qemu_img = "/usr/bin/qemu-img";
   std::vector<std::string> mount_fs_types;
+  RbdSettings rbd;
 };
 
 void addCommand(CLI::App& app, const lifecycle::OperationSpec& operation, Command& command) {
@@ -115,6 +117,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       "parameters. Exit status: 0 done, 1 failed, 2 usage error.",
       "univirt-sdsctl"};
   app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("sdsctl {} (commit {})", kVersion, kGitCommit));
   app.add_option("--libvirt-uri", global.libvirt_uri, "libvirt connection")->capture_default_str();
   app.add_flag("--json", global.json, "print the outcome as one JSON object");
   app.add_option("--path-root", global.path_roots,
@@ -124,6 +127,12 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
   app.add_option("--mount-fs-type", global.mount_fs_types,
                  "TYPE=FSTYPE: also accept file system FSTYPE for cephfs or nfs pools, e.g. "
                  "nfs=tmpfs for a stand-in mount (repeatable)");
+  app.add_option("--ceph-conf", global.rbd.conf, "ceph.conf of the cluster of cephrbd pools")
+      ->capture_default_str();
+  app.add_option("--ceph-id", global.rbd.client_id, "Ceph client name (client.<id>)")
+      ->capture_default_str();
+  app.add_option("--ceph-keyring", global.rbd.keyring,
+                 "keyring of client.<id> (default: what ceph.conf says)");
 
   std::vector<std::unique_ptr<Command>> commands;
   for (const auto& operation : table.all()) {
@@ -150,6 +159,8 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
     deps.settings.file.mount_fs_types[*type].push_back(pair.substr(eq + 1));
   }
   deps.settings.file.qemu_img = global.qemu_img;
+  global.rbd.qemu_img = global.qemu_img;
+  deps.settings.rbd = global.rbd;
   deps.settings.path_roots = global.path_roots;
   std::shared_ptr<virt::Connection> connection;
   deps.connect = [&]() -> util::Result<std::shared_ptr<virt::Connection>> {

@@ -27,8 +27,8 @@ lifecycle::ParamSpec typeParam() {
           .type = lifecycle::ParamType::String,
           .allowed = poolTypeNames(),
           .help =
-              "pool type: localfs/dir (local directory), cephfs or nfs (a mounted directory); "
-              "cephrbd is not yet supported"};
+              "pool type: localfs/dir (local directory), cephfs or nfs (a mounted directory), "
+              "cephrbd (a Ceph RBD pool)"};
 }
 
 lifecycle::ParamSpec poolParam(std::string name, bool required, std::string help) {

@@ -57,7 +57,8 @@ void addPoolOperations(lifecycle::OperationTable& table, const StorageOperationD
                    .type = ParamType::String,
                    .required = true,
                    .help = "the pool's directory (created for localfs/dir; for cephfs/nfs the "
-                           "mount point, which must already be mounted)"},
+                           "mount point, which must already be mounted); cephrbd: rbd:<cephpool> "
+                           "(or a directory with the Ceph pool in source-name)"},
                   {.name = "content",
                    .type = ParamType::String,
                    .help = "what the pool holds (vmd, vmdi, iso …), written to <url>/content"},
@@ -70,7 +71,7 @@ void addPoolOperations(lifecycle::OperationTable& table, const StorageOperationD
                    .help = "recorded: the exported path (cephfs/nfs)"},
                   {.name = "source-name",
                    .type = ParamType::String,
-                   .help = "recorded: the source name"}},
+                   .help = "recorded: the source name (cephrbd: the Ceph pool)"}},
        .summary = "Define, start and mark a storage pool directory",
        .handler = [&deps](const Invocation& invocation) -> util::Result<Outcome> {
          const auto& params = invocation.params;

@@ -8,6 +8,8 @@
 #include "sdsctl/capacity.h"
 #include "sdsctl/disk_layout.h"
 #include "sdsctl/pool_path.h"
+#include "sdsctl/rbd_names.h"
+#include "sdsctl/rbd_storage.h"
 
 namespace univirt::sdsctl {
 namespace fs = std::filesystem;
@@ -123,6 +125,9 @@ util::Result<VolumeState> Storage::createDisk(const std::string& pool, const std
   if (!bytes) {
     return bytes.error();
   }
+  if (rbd_->handles(pool, type)) {
+    return rbd_->createDisk(pool, disk, *bytes, format);
+  }
   const std::string chosen = format.empty() ? "qcow2" : format;
   if (auto known = checkFormat(chosen); !known) {
     return known.error();
@@ -141,6 +146,9 @@ util::Result<VolumeState> Storage::resizeDisk(const std::string& pool, const std
   if (!bytes) {
     return bytes.error();
   }
+  if (rbd_->handles(pool, type)) {
+    return rbd_->resizeDisk(pool, disk, *bytes);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();
@@ -154,6 +162,9 @@ util::Result<VolumeState> Storage::resizeDisk(const std::string& pool, const std
 util::Result<VolumeState> Storage::cloneDisk(const std::string& pool, const std::string& type,
                                              const std::string& disk, const std::string& new_disk,
                                              const std::string& format) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->cloneDisk(pool, disk, new_disk, format);
+  }
   if (!format.empty()) {
     if (auto known = checkFormat(format); !known) {
       return known.error();
@@ -171,6 +182,9 @@ util::Result<VolumeState> Storage::cloneDisk(const std::string& pool, const std:
 
 util::Status Storage::deleteDisk(const std::string& pool, const std::string& type,
                                  const std::string& disk) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->deleteDisk(pool, disk);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();
@@ -185,6 +199,16 @@ util::Result<VolumeState> Storage::createDiskFromImage(const std::string& target
                                                        const std::string& type,
                                                        const std::string& disk,
                                                        const std::string& source, bool full_copy) {
+  if (rbd_->handles(target_pool, type)) {
+    if (looksLikeRbdSpec(source)) {
+      return rbd_->createDiskFromRbdImage(target_pool, disk, source, full_copy);
+    }
+    auto file = resolveSource(source);
+    if (!file) {
+      return file.error();
+    }
+    return rbd_->createDiskFromFile(target_pool, disk, file->first, file->second, full_copy);
+  }
   auto context = openPool(target_pool, type);
   if (!context) {
     return context.error();
@@ -199,6 +223,9 @@ util::Result<VolumeState> Storage::createDiskFromImage(const std::string& target
 
 util::Result<VolumeState> Storage::diskState(const std::string& pool, const std::string& type,
                                              const std::string& disk) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->diskState(pool, disk);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();
@@ -209,6 +236,9 @@ util::Result<VolumeState> Storage::diskState(const std::string& pool, const std:
 util::Status Storage::internalSnapshot(SnapshotAction action, const std::string& pool,
                                        const std::string& type, const std::string& disk,
                                        const std::string& snapshot) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->internalSnapshot(action, pool, disk, snapshot);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();
@@ -237,6 +267,16 @@ util::Result<VolumeState> Storage::createImage(const std::string& target_pool,
     return util::Error{util::ErrorCode::InvalidArgument,
                        fmt::format("imageType '{}' is not supported; use qcow2 or iso", kind)};
   }
+  if (rbd_->handles(target_pool, type)) {
+    if (looksLikeRbdSpec(source)) {
+      return rbd_->createImageFromRbd(target_pool, image, source);
+    }
+    auto file = resolveSource(source);
+    if (!file) {
+      return file.error();
+    }
+    return rbd_->createImageFromFile(target_pool, image, file->first, file->second, kind);
+  }
   auto context = openPool(target_pool, type);
   if (!context) {
     return context.error();
@@ -253,6 +293,9 @@ util::Result<VolumeState> Storage::createImageFromDisk(const std::string& source
                                                        const std::string& target_pool,
                                                        const std::string& type,
                                                        const std::string& image) {
+  if (rbd_->handles(source_pool, type)) {
+    return rbd_->createImageFromDisk(source_pool, disk, target_pool, image);
+  }
   auto source = openPool(source_pool, type);
   if (!source) {
     return source.error();
@@ -269,6 +312,9 @@ util::Result<VolumeState> Storage::createImageFromDisk(const std::string& source
 
 util::Status Storage::deleteImage(const std::string& pool, const std::string& type,
                                   const std::string& image) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->deleteImage(pool, image);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();
@@ -293,6 +339,9 @@ util::Result<VolumeState> Storage::externalSnapshot(SnapshotAction action, const
                                                     const std::string& type,
                                                     const std::string& disk,
                                                     const std::string& snapshot) {
+  if (rbd_->handles(pool, type)) {
+    return rbd_->externalSnapshot(action, pool, disk, snapshot);
+  }
   auto context = openPool(pool, type);
   if (!context) {
     return context.error();

@@ -23,14 +23,18 @@
 #include "core/util/result.h"
 #include "core/virt/connection.h"
 #include "sdsctl/file_backend.h"
+#include "sdsctl/rbd_settings.h"
 #include "sdsctl/storage_backend.h"
 
 namespace univirt::sdsctl {
 
 using ConnectionProvider = std::function<util::Result<std::shared_ptr<virt::Connection>>()>;
 
+class RbdStorage;
+
 struct StorageSettings {
   FileBackendSettings file;
+  RbdSettings rbd;  // the Ceph cluster of cephrbd pools
   // Directories outside every pool from which createDiskImage / createDiskFromDiskImage may
   // read a source file (ISOs, downloaded images). Empty: sources must lie inside a pool.
   std::vector<std::string> path_roots = {};
@@ -147,6 +151,7 @@ class Storage {
   ConnectionProvider connect_;
   StorageSettings settings_;
   FileBackend file_backend_;
+  std::shared_ptr<RbdStorage> rbd_;  // cephrbd pools (rbd_storage.h)
 };
 
 }  // namespace univirt::sdsctl

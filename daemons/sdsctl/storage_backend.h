@@ -3,8 +3,8 @@
 // What one pool type must implement. Storage (storage.h) looks the pool up in libvirt, picks
 // the backend for the request's `type` and calls it; the backend does the type's work.
 // FileBackend (file_backend.h) serves every directory-backed type (localfs/dir, cephfs, nfs);
-// a Ceph RBD backend over librbd/librados implements this same interface later (its disks are
-// RBD images, its snapshots RBD snapshots, its clones clones of protected snapshots).
+// RbdBackend (rbd_backend.h) serves cephrbd over librbd/librados (its disks are RBD images, its
+// snapshots RBD snapshots, its clones clones of protected snapshots).
 
 #include <cstdint>
 #include <filesystem>
@@ -22,6 +22,7 @@ struct PoolContext {
   std::string name = {};  // libvirt pool name = the VirtualMachinePool's name
   PoolType type = PoolType::Dir;
   std::filesystem::path root = {};  // canonical pool directory (directory-backed types)
+  std::string rbd_pool = {};        // the Ceph pool (cephrbd)
 };
 
 // A disk, disk image or snapshot file after an operation: what .spec.volume reports.

@@ -8,6 +8,7 @@
 #include "core/util/log.h"
 #include "sdsctl/disk_layout.h"
 #include "sdsctl/pool_path.h"
+#include "sdsctl/rbd_storage.h"
 #include "sdsctl/storage.h"
 
 namespace univirt::sdsctl {
@@ -64,13 +65,14 @@ nlohmann::json PoolState::toSpec() const {
 }
 
 Storage::Storage(ConnectionProvider connect, StorageSettings settings)
-    : connect_(std::move(connect)), settings_(std::move(settings)), file_backend_(settings_.file) {}
+    : connect_(std::move(connect)),
+      settings_(std::move(settings)),
+      file_backend_(settings_.file),
+      rbd_(std::make_shared<RbdStorage>(connect_, settings_.rbd)) {}
 
 util::Result<StorageBackend*> Storage::backendFor(PoolType type) {
   if (type == PoolType::CephRbd) {
-    return util::Error{util::ErrorCode::InvalidArgument,
-                       "pool type 'cephrbd' (Ceph RBD) is not yet supported by univirt; use a "
-                       "localfs, dir, cephfs or nfs pool"};
+    return static_cast<StorageBackend*>(&rbd_->backend());
   }
   return static_cast<StorageBackend*>(&file_backend_);
 }
@@ -83,6 +85,9 @@ util::Result<PoolState> Storage::poolState(const std::string& name) {
   auto pool = (*connection)->lookupStoragePool(name);
   if (!pool) {
     return notDefined(name);
+  }
+  if (rbd_->handles(name, "")) {
+    return rbd_->poolState(name);
   }
   auto info = pool->info();
   if (!info) {
@@ -134,6 +139,9 @@ util::Result<PoolContext> Storage::openPool(const std::string& name, const std::
 }
 
 util::Result<PoolState> Storage::createPool(const CreatePoolRequest& request) {
+  if (rbd_->handles({}, request.type)) {
+    return rbd_->createPool(request);
+  }
   if (auto named = checkObjectName(request.name, "pool"); !named) {
     return named.error();
   }
@@ -189,6 +197,9 @@ util::Result<PoolState> Storage::createPool(const CreatePoolRequest& request) {
 }
 
 util::Status Storage::deletePool(const std::string& name, const std::string& type) {
+  if (rbd_->handles(name, type)) {
+    return rbd_->deletePool(name);
+  }
   auto parsed = parsePoolType(type);
   if (!parsed) {
     return parsed.error();
@@ -238,6 +249,9 @@ util::Status Storage::deletePool(const std::string& name, const std::string& typ
 }
 
 util::Result<PoolState> Storage::startPool(const std::string& name, const std::string& type) {
+  if (rbd_->handles(name, type)) {
+    return rbd_->startPool(name);
+  }
   auto parsed = parsePoolType(type);
   if (!parsed) {
     return parsed.error();
@@ -275,6 +289,9 @@ util::Result<PoolState> Storage::startPool(const std::string& name, const std::s
 }
 
 util::Result<PoolState> Storage::stopPool(const std::string& name, const std::string& type) {
+  if (rbd_->handles(name, type)) {
+    return rbd_->stopPool(name);
+  }
   if (auto parsed = parsePoolType(type); !parsed) {
     return parsed.error();
   }
@@ -296,6 +313,9 @@ util::Result<PoolState> Storage::stopPool(const std::string& name, const std::st
 
 util::Result<PoolState> Storage::setPoolAutostart(const std::string& name, const std::string& type,
                                                   bool autostart) {
+  if (rbd_->handles(name, type)) {
+    return rbd_->setPoolAutostart(name, autostart);
+  }
   if (auto parsed = parsePoolType(type); !parsed) {
     return parsed.error();
   }

@@ -101,6 +101,7 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
   storage.client = deps.client;
   storage.node_name = node;
   storage.settings.path_roots = *roots;
+  storage.settings.rbd.conf = config.getString("ceph-conf");
   network.northbound = config.getString("ovn-nb");
   network.ovs_db = config.getString("ovs-db");
   for (const auto& [option, endpoint] :

@@ -141,11 +141,11 @@ TEST_F(SdsctlCliOnTestDriver, RefusesPathEscapes) {
   EXPECT_FALSE(fs::exists(dir_ / "p" / "e"));
 }
 
-TEST_F(SdsctlCliOnTestDriver, CephRbdIsNotYetSupported) {
+TEST_F(SdsctlCliOnTestDriver, CephRbdPoolUrlIsChecked) {
   auto refused = sdsctl(
       {"--libvirt-uri", uri_, "create-pool", "--pool", "r", "--type", "cephrbd", "--url", "rbd"});
   EXPECT_EQ(refused.exit_code, 1);
-  EXPECT_THAT(refused.err, HasSubstr("not yet supported"));
+  EXPECT_THAT(refused.err, HasSubstr("write 'rbd:<pool>'"));
 }
 
 }  // namespace
