@@ -17,6 +17,8 @@ import sys
 import tempfile
 import unittest
 
+import yaml
+
 import testbed
 from daemonset_controller import FakeDaemonSetController
 from testbed import SOURCE_DIR, run, timed, wait_for
@@ -316,10 +318,28 @@ class AnsibleNodesTest(unittest.TestCase):
         self.kube.kubectl("get", "sa", "-n", "kube-system", "univirt")
         self.kube.kubectl("get", "clusterrolebinding", "univirt-node")
 
+    def changed_crds(self):
+        """The release's CRDs with one change an update must roll out: a printer column more on
+        VirtualMachine."""
+        docs = list(yaml.safe_load_all((SOURCE_DIR / "daemons/crds/crds.yaml").read_text()))
+        vm = next(d for d in docs if d and d["metadata"]["name"] == "virtualmachines.doslab.io")
+        for version in vm["spec"]["versions"]:
+            version.setdefault("additionalPrinterColumns", []).append(
+                {"name": "Revision", "type": "string", "jsonPath": ".metadata.resourceVersion"})
+        path = self.tmp / "crds-v1.0.1.yaml"
+        path.write_text(yaml.safe_dump_all(docs, sort_keys=False))
+        return path
+
     def update(self):
         before = self.kubectl_json("get", "ds", "-n", "kube-system", "virt-tool-ubuntu")
         rollouts = len(self.controller.rollouts)
-        self.playbook("update_uniVirt.yml", "-e", "ver=v1.0.1.lab")
+        crds = self.changed_crds()
+        self.playbook("update_uniVirt.yml", "-e", "ver=v1.0.1.lab", "-e",
+                      f"univirt_crd_file={crds}")
+        # The CRD change is rolled out with the update.
+        vm_crd = self.kubectl_json("get", "crd", "virtualmachines.doslab.io")
+        columns = [c["name"] for c in vm_crd["spec"]["versions"][0]["additionalPrinterColumns"]]
+        self.assertIn("Revision", columns)
         after = self.kubectl_json("get", "ds", "-n", "kube-system", "virt-tool-ubuntu")
         # Same object (no delete + recreate), new generation, rolled out before the play ended.
         self.assertEqual(before["metadata"]["uid"], after["metadata"]["uid"])
@@ -327,7 +347,8 @@ class AnsibleNodesTest(unittest.TestCase):
         self.assertEqual(after["spec"]["updateStrategy"]["type"], "RollingUpdate")
         self.assertGreater(len(self.controller.rollouts), rollouts)
         self.check_installed("v1.0.1.lab")
-        self.playbook("update_uniVirt.yml", "-e", "ver=v1.0.1.lab", expect_changed=0)
+        self.playbook("update_uniVirt.yml", "-e", "ver=v1.0.1.lab", "-e",
+                      f"univirt_crd_file={crds}", expect_changed=0)
 
     def uninstall_keeps_users_objects(self):
         vm = {"apiVersion": "doslab.io/v1", "kind": "VirtualMachine",
