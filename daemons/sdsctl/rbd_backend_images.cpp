@@ -174,7 +174,6 @@ util::Result<VolumeState> RbdBackend::createImageFromDisk(const PoolContext& sou
                                    "'{}' is not one",
                                    image, disk, target.name)};
   }
-  PoolContext source_image_pool = source_pool;
   // The disk is the source: copy it (flattened) like an RBD-to-RBD import.
   if (auto valid = checkRbdName(image, "disk image"); !valid) {
     return valid.error();
@@ -186,7 +185,7 @@ util::Result<VolumeState> RbdBackend::createImageFromDisk(const PoolContext& sou
   if (auto free = refuseExisting(*to_io, target, image, "disk image"); !free) {
     return free.error();
   }
-  if (auto copied = copyImage(*from_io, source_image_pool, disk, *to_io, target, image); !copied) {
+  if (auto copied = copyImage(*from_io, source_pool, disk, *to_io, target, image); !copied) {
     return copied.error();
   }
   if (auto tagged = tag(*to_io, target, image, "image"); !tagged) {
