@@ -256,7 +256,7 @@ set(CPACK_DEBIAN_ANSIBLE_PACKAGE_ARCHITECTURE "all")
 set(CPACK_DEBIAN_ANSIBLE_PACKAGE_DEPENDS "ansible-core (>= 2.14) | ansible (>= 2.10)")
 set(CPACK_DEBIAN_OFFLINE_PACKAGE_ARCHITECTURE "all")
 set(CPACK_DEBIAN_OFFLINE_PACKAGE_DEPENDS
-    "univirt-ansible (= ${UNIVIRT_PACKAGE_VERSION}-${UNIVIRT_DEB_REVISION}), python3, minisign")
+    "univirt-ansible (= ${UNIVIRT_PACKAGE_VERSION}-${UNIVIRT_DEB_REVISION}), python3, python3-yaml, minisign")
 # create: repositories; serve mode of univirt-offline-install: the registry.
 set(CPACK_DEBIAN_OFFLINE_PACKAGE_RECOMMENDS "reprepro, createrepo-c, gpg, docker-registry")
 
@@ -339,7 +339,7 @@ set(CPACK_RPM_KUBE-LITE_PACKAGE_REQUIRES_POSTUN "systemd")
 set(CPACK_RPM_ANSIBLE_PACKAGE_ARCHITECTURE "noarch")
 set(CPACK_RPM_ANSIBLE_PACKAGE_REQUIRES "ansible-core >= 2.14")
 set(CPACK_RPM_OFFLINE_PACKAGE_ARCHITECTURE "noarch")
-set(CPACK_RPM_OFFLINE_PACKAGE_REQUIRES "python3, minisign")
+set(CPACK_RPM_OFFLINE_PACKAGE_REQUIRES "python3, python3-pyyaml, minisign")
 # Directories owned by the filesystem and systemd packages, never by ours.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
     /etc /usr/lib/systemd /usr/lib/systemd/system /usr/lib/tmpfiles.d /usr/share/man
