@@ -111,6 +111,33 @@ foreach(entry IN LISTS _univirt_shipped)
     install(FILES "${man}.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man${section}" COMPONENT ${comp})
   endif()
 endforeach()
+# The offline tools are scripts: their man pages come from --help the same way.
+if(EXISTS "${_pkg_src}/offline-bundle" AND HELP2MAN_EXECUTABLE AND GZIP_EXECUTABLE)
+  foreach(entry
+      "univirt-bundle|offline-bundle/univirt-bundle|1|create, verify and push univirt offline bundles"
+      "univirt-offline-install|installer/univirt-offline-install|8|install univirt from an offline bundle")
+    string(REPLACE "|" ";" fields "${entry}")
+    list(GET fields 0 name)
+    list(GET fields 1 script)
+    list(GET fields 2 section)
+    list(GET fields 3 summary)
+    set(man "${_pkg_gen}/man/${name}.${section}")
+    add_custom_command(
+      OUTPUT "${man}.gz"
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${_pkg_gen}/man"
+      COMMAND "${CMAKE_COMMAND}" -E env LC_ALL=C.UTF-8 "SOURCE_DATE_EPOCH=${UNIVIRT_SOURCE_DATE_EPOCH}"
+              "${HELP2MAN_EXECUTABLE}" --no-info --no-discard-stderr "--section=${section}"
+              "--name=${summary}" "--version-string=${UNIVIRT_VERSION}"
+              "--source=univirt ${UNIVIRT_VERSION}" --manual=univirt "--output=${man}"
+              "${_pkg_src}/${script}"
+      COMMAND "${GZIP_EXECUTABLE}" -9nf "${man}"
+      DEPENDS "${_pkg_src}/${script}"
+      COMMENT "help2man ${name}.${section}"
+      VERBATIM)
+    list(APPEND _man_outputs "${man}.gz")
+    install(FILES "${man}.gz" DESTINATION "${CMAKE_INSTALL_MANDIR}/man${section}" COMPONENT offline)
+  endforeach()
+endif()
 if(_man_outputs)
   # Not in ALL: man pages run every binary, so only packaging builds them.
   add_custom_target(univirt-manpages DEPENDS ${_man_outputs})
@@ -342,7 +369,7 @@ set(CPACK_RPM_OFFLINE_PACKAGE_ARCHITECTURE "noarch")
 set(CPACK_RPM_OFFLINE_PACKAGE_REQUIRES "python3, python3-pyyaml, minisign")
 # Directories owned by the filesystem and systemd packages, never by ours.
 set(CPACK_RPM_EXCLUDE_FROM_AUTO_FILELIST_ADDITION
-    /etc /usr/lib/systemd /usr/lib/systemd/system /usr/lib/tmpfiles.d /usr/share/man
+    /etc /usr/sbin /usr/lib/systemd /usr/lib/systemd/system /usr/lib/tmpfiles.d /usr/share/man
     /usr/share/man/man1 /usr/share/man/man8 /usr/share/doc /usr/share/lintian
     /usr/share/lintian/overrides)
 
