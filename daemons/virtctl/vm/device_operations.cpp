@@ -21,8 +21,9 @@ namespace {
 
 // A forced eject opens the tray asynchronously; libvirt can ask QEMU to remove the medium
 // before the tray has moved ("Tray of device 'ide0-0-0' is not open"). Asked again once the
-// tray has had time to open, QEMU removes it.
-constexpr int kTrayAttempts = 5;
+// tray has had time to open, QEMU removes it. One second was seen not to be enough once (CI,
+// SeaBIOS guest): keep asking for up to five.
+constexpr int kTrayAttempts = 25;
 constexpr std::chrono::milliseconds kTrayRetryDelay{200};
 
 bool trayNotOpenYet(const util::Error& error) {
