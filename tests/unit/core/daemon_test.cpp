@@ -205,7 +205,14 @@ TEST(Daemon, ServesReadyzOnlyWhileRunning) {
 
   release.set_value();
   ASSERT_EQ(up.get_future().wait_for(kWait), std::future_status::ready);
-  EXPECT_EQ(httpRequest(port, "/readyz").body, "not ready: caches-synced\n");
+  // The daemon marks itself started just after the last runnable's start returns: wait for it.
+  std::string body = httpRequest(port, "/readyz").body;
+  for (auto deadline = std::chrono::steady_clock::now() + kWait;
+       body != "not ready: caches-synced\n" && std::chrono::steady_clock::now() < deadline;
+       body = httpRequest(port, "/readyz").body) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(body, "not ready: caches-synced\n");
   synced = true;
   EXPECT_EQ(httpRequest(port, "/readyz").status, 200);
   EXPECT_NE(httpRequest(port, "/metrics").body.find("\nunivirt_virtctl_workers 4\n"),
