@@ -2,6 +2,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <memory>
 #include <thread>
 
 #include <fmt/format.h>
@@ -20,8 +21,10 @@ std::atomic<int> counter{0};
 }  // namespace
 
 univirt::testing::KubeLiteProcess& kubeLite() {
-  static auto* server = [] {
-    auto* started = new univirt::testing::KubeLiteProcess();
+  // One server per test process, stopped when the process exits (a leaked pointer left one
+  // kube-lite running per test binary run).
+  static const std::unique_ptr<univirt::testing::KubeLiteProcess> server = [] {
+    auto started = std::make_unique<univirt::testing::KubeLiteProcess>();
     UNIVIRT_CHECK(started->start(), "kube-lite starts for the libvirtwatcher tests");
     auto applied = started->kubectl(
         {"apply", "-f", std::string(UNIVIRT_SOURCE_DIR) + "/daemons/crds/virtualmachine.yaml"});
