@@ -23,7 +23,7 @@ std::atomic<int> counter{0};
 univirt::testing::KubeLiteProcess& kubeLite() {
   // One server per test process, stopped when the process exits (a leaked pointer left one
   // kube-lite running per test binary run).
-  static const std::unique_ptr<univirt::testing::KubeLiteProcess> server = [] {
+  static const std::unique_ptr<univirt::testing::KubeLiteProcess> kServer = [] {
     auto started = std::make_unique<univirt::testing::KubeLiteProcess>();
     UNIVIRT_CHECK(started->start(), "kube-lite starts for the libvirtwatcher tests");
     auto applied = started->kubectl(
@@ -34,7 +34,7 @@ univirt::testing::KubeLiteProcess& kubeLite() {
     UNIVIRT_CHECK(established.exit_code == 0, "the VirtualMachine CRD is established");
     return started;
   }();
-  return *server;
+  return *kServer;
 }
 
 WatcherOptions WatcherHarness::defaultOptions() {
