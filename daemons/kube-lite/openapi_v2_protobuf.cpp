@@ -1,13 +1,13 @@
 #include "kube-lite/openapi_v2_protobuf.h"
 
-#include <cmath>
-#include <functional>
 #include <optional>
 #include <span>
 #include <string_view>
+#include <utility>
 
 #include <fmt/format.h>
 
+#include "kube-lite/openapi_v2_protobuf_fields.h"
 #include "kube-lite/protobuf_writer.h"
 
 // Field numbers are those of gnostic-models openapiv2/OpenAPIv2.proto; each table names its
@@ -20,13 +20,8 @@ using nlohmann::json;
 
 namespace {
 
-enum class Kind { String, Bool, Int64, Double, Any, StringList, AnyList };
-
-struct Field {
-  std::string_view key;
-  int number;
-  Kind kind;
-};
+using Kind = ProtoFieldKind;
+using Field = ProtoField;
 
 constexpr Field kSchemaFields[] = {
     {"$ref", 1, Kind::String},           {"format", 2, Kind::String},
@@ -140,43 +135,13 @@ constexpr Field kApiKeyFields[] = {{"type", 1, Kind::String},
 constexpr Field kBasicAuthFields[] = {{"type", 1, Kind::String}, {"description", 2, Kind::String}};
 constexpr Field kTagFields[] = {{"name", 1, Kind::String}, {"description", 2, Kind::String}};
 
-// RFC 6901 escaping of one JSON pointer segment.
-std::string pointerSegment(const std::string& key) {
-  std::string out;
-  for (char c : key) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
-
-// A JSON value as gnostic's Any.yaml holds it. JSON is YAML; yaml.Marshal ends with a newline.
-std::string yamlText(const json& value) {
-  return value.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
-}
-
+// Walks a Swagger 2.0 document as gnostic's message tree, one method per message.
 class Encoder {
  public:
   ProtobufWriter document(const json& doc);
-  const std::optional<util::Error>& error() const { return error_; }
+  const std::optional<util::Error>& error() const { return proto_.error(); }
 
  private:
-  using Custom =
-      std::function<bool(ProtobufWriter&, const std::string&, const json&, const std::string&)>;
-
-  void fail(const std::string& where, const std::string& what);
-  // Writes the keys of `object` found in `table`, "x-" keys as NamedAny to `vendor` (0: none
-  // allowed) and every other key through `custom`, which returns false for a key it does not
-  // know (an error).
-  void fields(ProtobufWriter& out, const json& object, std::span<const Field> table, int vendor,
-              const std::string& where, const Custom& custom = nullptr);
-  void scalar(ProtobufWriter& out, const Field& field, const json& value, const std::string& where);
-  ProtobufWriter any(const json& value);
   ProtobufWriter schema(const json& s, const std::string& where);
   ProtobufWriter primitivesItems(const json& items, const std::string& where);
   ProtobufWriter parametersItem(const json& p, const std::string& where);
@@ -187,120 +152,25 @@ class Encoder {
   ProtobufWriter externalDocs(const json& docs, const std::string& where);
   ProtobufWriter securityDefinition(const json& def, const std::string& where);
 
-  std::optional<util::Error> error_;
+  ProtoFieldEncoder proto_;
 };
-
-void Encoder::fail(const std::string& where, const std::string& what) {
-  if (!error_) {
-    error_ = util::Error{util::ErrorCode::Internal,
-                         fmt::format("the OpenAPI v2 document cannot be encoded as protobuf: {} at "
-                                     "'{}'",
-                                     what, where.empty() ? "/" : where)};
-  }
-}
-
-ProtobufWriter Encoder::any(const json& value) {
-  ProtobufWriter out;
-  out.bytesField(2, yamlText(value));  // Any.yaml
-  return out;
-}
-
-void Encoder::scalar(ProtobufWriter& out, const Field& field, const json& value,
-                     const std::string& where) {
-  switch (field.kind) {
-    case Kind::String:
-      if (!value.is_string()) {
-        fail(where, "expected a string");
-      } else if (!value.get_ref<const std::string&>().empty()) {
-        out.bytesField(field.number, value.get_ref<const std::string&>());
-      }
-      return;
-    case Kind::Bool:
-      if (!value.is_boolean()) {
-        fail(where, "expected a boolean");
-      } else if (value.get<bool>()) {
-        out.boolField(field.number, true);
-      }
-      return;
-    case Kind::Int64:
-      if (!value.is_number() || std::trunc(value.get<double>()) != value.get<double>()) {
-        fail(where, "expected an integer");
-      } else if (value.get<int64_t>() != 0) {
-        out.int64Field(field.number, value.get<int64_t>());
-      }
-      return;
-    case Kind::Double:
-      if (!value.is_number()) {
-        fail(where, "expected a number");
-      } else if (value.get<double>() != 0) {
-        out.doubleField(field.number, value.get<double>());
-      }
-      return;
-    case Kind::Any:
-      out.messageField(field.number, any(value));
-      return;
-    case Kind::StringList:
-    case Kind::AnyList:
-      if (!value.is_array()) {
-        fail(where, "expected an array");
-        return;
-      }
-      for (const auto& item : value) {
-        if (field.kind == Kind::AnyList) {
-          out.messageField(field.number, any(item));
-        } else if (!item.is_string()) {
-          fail(where, "expected an array of strings");
-        } else {
-          out.bytesField(field.number, item.get_ref<const std::string&>());
-        }
-      }
-      return;
-  }
-}
-
-void Encoder::fields(ProtobufWriter& out, const json& object, std::span<const Field> table,
-                     int vendor, const std::string& where, const Custom& custom) {
-  if (!object.is_object()) {
-    fail(where, "expected an object");
-    return;
-  }
-  for (const auto& [key, value] : object.items()) {
-    std::string at = where + "/" + pointerSegment(key);
-    auto known = std::find_if(table.begin(), table.end(),
-                              [&key = key](const Field& field) { return field.key == key; });
-    if (known != table.end()) {
-      scalar(out, *known, value, at);
-      continue;
-    }
-    if (vendor != 0 && key.rfind("x-", 0) == 0) {
-      ProtobufWriter named;  // NamedAny
-      named.bytesField(1, key);
-      named.messageField(2, any(value));
-      out.messageField(vendor, named);
-      continue;
-    }
-    if (!custom || !custom(out, key, value, at)) {
-      fail(at, "unsupported key");
-    }
-  }
-}
 
 ProtobufWriter Encoder::externalDocs(const json& docs, const std::string& where) {
   ProtobufWriter out;
-  fields(out, docs, kExternalDocsFields, 3, where);
+  proto_.fields(out, docs, kExternalDocsFields, 3, where);
   return out;
 }
 
 ProtobufWriter Encoder::schema(const json& s, const std::string& where) {
   ProtobufWriter out;
-  fields(
+  proto_.fields(
       out, s, kSchemaFields, kSchemaVendor, where,
       [this](ProtobufWriter& w, const std::string& key, const json& value, const std::string& at) {
         if (key == "type") {
           ProtobufWriter type;  // TypeItem
           for (const auto& name : value.is_array() ? value : json::array({value})) {
             if (!name.is_string()) {
-              fail(at, "expected a type name");
+              proto_.fail(at, "expected a type name");
               continue;
             }
             type.bytesField(1, name.get_ref<const std::string&>());
@@ -354,7 +224,7 @@ ProtobufWriter Encoder::schema(const json& s, const std::string& where) {
 
 ProtobufWriter Encoder::primitivesItems(const json& items, const std::string& where) {
   ProtobufWriter out;
-  fields(
+  proto_.fields(
       out, items, kPrimitivesFields, kPrimitivesVendor, where,
       [this](ProtobufWriter& w, const std::string& key, const json& value, const std::string& at) {
         if (key != "items") {
@@ -371,35 +241,36 @@ ProtobufWriter Encoder::parameter(const json& p, const std::string& where) {
   std::string in = p.is_object() ? p.value("in", "") : "";
   if (in == "body") {
     ProtobufWriter body;
-    fields(body, p, kBodyFields, kBodyVendor, where,
-           [this](ProtobufWriter& w, const std::string& key, const json& value,
-                  const std::string& at) {
-             if (key != "schema") {
-               return false;
-             }
-             w.messageField(kBodySchema, schema(value, at));
-             return true;
-           });
+    proto_.fields(body, p, kBodyFields, kBodyVendor, where,
+                  [this](ProtobufWriter& w, const std::string& key, const json& value,
+                         const std::string& at) {
+                    if (key != "schema") {
+                      return false;
+                    }
+                    w.messageField(kBodySchema, schema(value, at));
+                    return true;
+                  });
     out.messageField(1, body);
     return out;
   }
   bool query = in == "query";
   if (!query && in != "path" && in != "header") {
-    fail(where, fmt::format("unsupported parameter location '{}'", in));
+    proto_.fail(where, fmt::format("unsupported parameter location '{}'", in));
     return out;
   }
   int items_number = query ? kQueryItems : kPathItems;
   ProtobufWriter sub;
-  fields(sub, p, query ? std::span<const Field>(kQueryFields) : std::span<const Field>(kPathFields),
-         query ? kQueryVendor : kPathVendor, where,
-         [this, items_number](ProtobufWriter& w, const std::string& key, const json& value,
-                              const std::string& at) {
-           if (key != "items") {
-             return false;
-           }
-           w.messageField(items_number, primitivesItems(value, at));
-           return true;
-         });
+  proto_.fields(sub, p,
+                query ? std::span<const Field>(kQueryFields) : std::span<const Field>(kPathFields),
+                query ? kQueryVendor : kPathVendor, where,
+                [this, items_number](ProtobufWriter& w, const std::string& key, const json& value,
+                                     const std::string& at) {
+                  if (key != "items") {
+                    return false;
+                  }
+                  w.messageField(items_number, primitivesItems(value, at));
+                  return true;
+                });
   // NonBodyParameter: header = 1, form data = 2, query = 3, path = 4.
   ProtobufWriter non_body;
   non_body.messageField(query ? 3 : (in == "path" ? 4 : 1), sub);
@@ -411,7 +282,7 @@ ProtobufWriter Encoder::parametersItem(const json& p, const std::string& where) 
   ProtobufWriter out;  // ParametersItem: oneof parameter = 1, json_reference = 2
   if (p.is_object() && p.contains("$ref")) {
     ProtobufWriter ref;
-    fields(ref, p, kJsonReferenceFields, 0, where);
+    proto_.fields(ref, p, kJsonReferenceFields, 0, where);
     out.messageField(2, ref);
     return out;
   }
@@ -421,28 +292,28 @@ ProtobufWriter Encoder::parametersItem(const json& p, const std::string& where) 
 
 ProtobufWriter Encoder::responses(const json& codes, const std::string& where) {
   ProtobufWriter out;
-  fields(
+  proto_.fields(
       out, codes, {}, 2, where,
       [this](ProtobufWriter& w, const std::string& code, const json& value, const std::string& at) {
         ProtobufWriter response_value;  // oneof response = 1, json_reference = 2
         if (value.is_object() && value.contains("$ref")) {
           ProtobufWriter ref;
-          fields(ref, value, kJsonReferenceFields, 0, at);
+          proto_.fields(ref, value, kJsonReferenceFields, 0, at);
           response_value.messageField(2, ref);
         } else {
           ProtobufWriter response;
           constexpr Field kResponseFields[] = {{"description", 1, Kind::String}};
-          fields(response, value, kResponseFields, 5, at,
-                 [this](ProtobufWriter& r, const std::string& key, const json& body,
-                        const std::string& body_at) {
-                   if (key != "schema") {
-                     return false;
-                   }
-                   ProtobufWriter item;  // SchemaItem: oneof schema = 1, file_schema = 2
-                   item.messageField(1, schema(body, body_at));
-                   r.messageField(2, item);
-                   return true;
-                 });
+          proto_.fields(response, value, kResponseFields, 5, at,
+                        [this](ProtobufWriter& r, const std::string& key, const json& body,
+                               const std::string& body_at) {
+                          if (key != "schema") {
+                            return false;
+                          }
+                          ProtobufWriter item;  // SchemaItem: oneof schema = 1, file_schema = 2
+                          item.messageField(1, schema(body, body_at));
+                          r.messageField(2, item);
+                          return true;
+                        });
           response_value.messageField(1, response);
         }
         ProtobufWriter named;  // NamedResponseValue
@@ -456,7 +327,7 @@ ProtobufWriter Encoder::responses(const json& codes, const std::string& where) {
 
 ProtobufWriter Encoder::operation(const json& op, const std::string& where) {
   ProtobufWriter out;
-  fields(
+  proto_.fields(
       out, op, kOperationFields, kOperationVendor, where,
       [this](ProtobufWriter& w, const std::string& key, const json& value, const std::string& at) {
         if (key == "parameters" && value.is_array()) {
@@ -484,7 +355,7 @@ ProtobufWriter Encoder::pathItem(const json& item, const std::string& where) {
       {"options", 6}, {"head", 7}, {"patch", 8}};
   ProtobufWriter out;
   constexpr Field kPathItemFields[] = {{"$ref", 1, Kind::String}};
-  fields(
+  proto_.fields(
       out, item, kPathItemFields, 10, where,
       [this](ProtobufWriter& w, const std::string& key, const json& value, const std::string& at) {
         for (const auto& [method, number] : kMethods) {
@@ -509,39 +380,39 @@ ProtobufWriter Encoder::securityDefinition(const json& def, const std::string& w
   std::string type = def.is_object() ? def.value("type", "") : "";
   ProtobufWriter sub;
   if (type == "apiKey") {
-    fields(sub, def, kApiKeyFields, 5, where);
+    proto_.fields(sub, def, kApiKeyFields, 5, where);
     out.messageField(2, sub);
   } else if (type == "basic") {
-    fields(sub, def, kBasicAuthFields, 3, where);
+    proto_.fields(sub, def, kBasicAuthFields, 3, where);
     out.messageField(1, sub);
   } else {
-    fail(where, fmt::format("unsupported security definition type '{}'", type));
+    proto_.fail(where, fmt::format("unsupported security definition type '{}'", type));
   }
   return out;
 }
 
 ProtobufWriter Encoder::document(const json& doc) {
   ProtobufWriter out;
-  fields(
+  proto_.fields(
       out, doc, kDocumentFields, kDocumentVendor, "",
       [this](ProtobufWriter& w, const std::string& key, const json& value, const std::string& at) {
         if (key == "info") {
           ProtobufWriter info;
-          fields(info, value, kInfoFields, kInfoVendor, at);
+          proto_.fields(info, value, kInfoFields, kInfoVendor, at);
           w.messageField(2, info);
           return true;
         }
         if (key == "paths") {
           ProtobufWriter paths;  // Paths: vendor_extension = 1, path = 2
-          fields(paths, value, {}, 1, at,
-                 [this](ProtobufWriter& p, const std::string& name, const json& item,
-                        const std::string& item_at) {
-                   ProtobufWriter named;  // NamedPathItem
-                   named.bytesField(1, name);
-                   named.messageField(2, pathItem(item, item_at));
-                   p.messageField(2, named);
-                   return true;
-                 });
+          proto_.fields(paths, value, {}, 1, at,
+                        [this](ProtobufWriter& p, const std::string& name, const json& item,
+                               const std::string& item_at) {
+                          ProtobufWriter named;  // NamedPathItem
+                          named.bytesField(1, name);
+                          named.messageField(2, pathItem(item, item_at));
+                          p.messageField(2, named);
+                          return true;
+                        });
           w.messageField(8, paths);
           return true;
         }
@@ -564,18 +435,18 @@ ProtobufWriter Encoder::document(const json& doc) {
         if (key == "security" && value.is_array()) {
           for (const auto& requirement : value) {
             ProtobufWriter req;  // SecurityRequirement of NamedStringArray
-            fields(req, requirement, {}, 0, at,
-                   [this](ProtobufWriter& r, const std::string& name, const json& scopes,
-                          const std::string& scopes_at) {
-                     ProtobufWriter array;  // StringArray
-                     constexpr Field kValue = {"value", 1, Kind::StringList};
-                     scalar(array, kValue, scopes, scopes_at);
-                     ProtobufWriter named;
-                     named.bytesField(1, name);
-                     named.messageField(2, array);
-                     r.messageField(1, named);
-                     return true;
-                   });
+            proto_.fields(req, requirement, {}, 0, at,
+                          [this](ProtobufWriter& r, const std::string& name, const json& scopes,
+                                 const std::string& scopes_at) {
+                            ProtobufWriter array;  // StringArray
+                            constexpr Field kValue = {"value", 1, Kind::StringList};
+                            proto_.scalar(array, kValue, scopes, scopes_at);
+                            ProtobufWriter named;
+                            named.bytesField(1, name);
+                            named.messageField(2, array);
+                            r.messageField(1, named);
+                            return true;
+                          });
             w.messageField(12, req);
           }
           return true;
@@ -583,7 +454,7 @@ ProtobufWriter Encoder::document(const json& doc) {
         if (key == "tags" && value.is_array()) {
           for (const auto& tag : value) {
             ProtobufWriter t;
-            fields(t, tag, kTagFields, 4, at);
+            proto_.fields(t, tag, kTagFields, 4, at);
             w.messageField(14, t);
           }
           return true;

@@ -1,6 +1,5 @@
 #include "sdsctl/cli.h"
 
-#include <map>
 #include <memory>
 #include <ostream>
 
@@ -9,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/lifecycle/operation_table.h"
+#include "core/lifecycle/table_cli.h"
 #include "core/version.h"
 #include "core/virt/connection.h"
 #include "sdsctl/storage_operations.h"
@@ -16,90 +16,78 @@
 namespace univirt::sdsctl {
 namespace {
 
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 2;
-
-struct Command {
-  const lifecycle::OperationSpec* operation = nullptr;
-  CLI::App* app = nullptr;
-  std::map<std::string, std::string> values;
-  std::map<std::string, bool> flags;
-  std::map<std::string, CLI::Option*> options;
-};
-
 struct GlobalOptions {
   std::string libvirt_uri = "qemu:///system";
-  bool json = false;
   std::vector<std::string> path_roots;
   std::string qemu_img = "/usr/bin/qemu-img";
   std::vector<std::string> mount_fs_types;
   RbdSettings rbd;
 };
 
-void addCommand(CLI::App& app, const lifecycle::OperationSpec& operation, Command& command) {
+// Upstream sdsctl's name (create-disk) is the sub-command, the lifecycle key an alias; --help
+// groups the sub-commands by kind.
+lifecycle::TableCliCommand commandOf(const lifecycle::OperationSpec& operation) {
   const std::string upstream = upstreamCommand(operation.key);
-  const std::string name = upstream.empty() ? operation.key : upstream;
-  command.operation = &operation;
-  command.app = app.add_subcommand(name, operation.summary);
-  if (!upstream.empty()) {
-    command.app->alias(operation.key);
+  if (upstream.empty()) {
+    return {.name = operation.key, .summary = operation.summary, .group = operation.kind};
   }
-  command.app->group(operation.kind);
-  for (const auto& param : operation.params) {
-    const std::string flag = "--" + param.name;
-    std::string help = param.help;
-    if (!param.allowed.empty()) {
-      help += fmt::format(" (one of: {})", fmt::join(param.allowed, ", "));
-    }
-    CLI::Option* option = nullptr;
-    if (param.type == lifecycle::ParamType::Boolean) {
-      option = command.app->add_flag(flag, command.flags[param.name], help);
-    } else {
-      option = command.app->add_option(flag, command.values[param.name], help);
-    }
-    if (param.required || param.name == operation.name_field) {
-      option->required();
-    }
-    command.options[param.name] = option;
-  }
+  return {.name = upstream,
+          .alias = operation.key,
+          .summary = operation.summary,
+          .group = operation.kind};
 }
 
-void printResult(std::ostream& out, const GlobalOptions& global, const Command& command,
-                 const std::string& name, const util::Result<lifecycle::Outcome>& outcome) {
-  if (global.json) {
-    nlohmann::json result = {{"operation", command.operation->key},
-                             {"kind", command.operation->kind},
-                             {"name", name},
-                             {"ok", outcome.has_value()}};
-    if (outcome) {
-      result["deleted"] = outcome->object_deleted;
-      result["spec"] =
-          outcome->spec_fields.is_null() ? nlohmann::json::object() : outcome->spec_fields;
-    } else {
-      result["error"] = {{"code", std::string(util::errorCodeName(outcome.error().code))},
-                         {"message", outcome.error().message}};
+// The .spec fields a storage handler sets, one "  field.key = value" line each.
+lifecycle::TableCliShown showSpecFields(const lifecycle::Invocation& /*invocation*/,
+                                        const lifecycle::Outcome& outcome) {
+  lifecycle::TableCliShown shown;
+  shown.json["spec"] =
+      outcome.spec_fields.is_null() ? nlohmann::json::object() : outcome.spec_fields;
+  if (!outcome.spec_fields.is_object()) {
+    return shown;
+  }
+  for (const auto& [field, value] : outcome.spec_fields.items()) {
+    if (!value.is_object()) {
+      continue;
     }
-    out << result.dump(2) << "\n";
-    return;
-  }
-  if (!outcome) {
-    out << fmt::format("{} {}: failed: {}\n", command.operation->key, name,
-                       outcome.error().message);
-    return;
-  }
-  out << fmt::format("{} {}: done{}\n", command.operation->key, name,
-                     outcome->object_deleted ? " (removed)" : "");
-  if (outcome->spec_fields.is_object()) {
-    for (const auto& [field, value] : outcome->spec_fields.items()) {
-      if (!value.is_object()) {
-        continue;
-      }
-      for (const auto& [key, item] : value.items()) {
-        out << fmt::format("  {}.{} = {}\n", field, key,
-                           item.is_string() ? item.get<std::string>() : item.dump());
-      }
+    for (const auto& [key, item] : value.items()) {
+      shown.detail += fmt::format("  {}.{} = {}\n", field, key,
+                                  item.is_string() ? item.get<std::string>() : item.dump());
     }
   }
+  return shown;
+}
+
+// Turns the global options into the handlers' settings; the libvirt connection opens on first
+// use and is kept for the run.
+util::Result<lifecycle::ValidationContext> prepareDeps(
+    GlobalOptions& global, StorageOperationDeps& deps,
+    std::shared_ptr<virt::Connection>& connection) {
+  for (const auto& pair : global.mount_fs_types) {
+    const auto eq = pair.find('=');
+    auto type = parsePoolType(eq == std::string::npos ? "" : pair.substr(0, eq));
+    if (eq == std::string::npos || !type || !isMountedType(*type)) {
+      return util::Error{
+          util::ErrorCode::InvalidArgument,
+          fmt::format("--mount-fs-type '{}' must be cephfs=FSTYPE or nfs=FSTYPE", pair)};
+    }
+    deps.settings.file.mount_fs_types[*type].push_back(pair.substr(eq + 1));
+  }
+  deps.settings.file.qemu_img = global.qemu_img;
+  global.rbd.qemu_img = global.qemu_img;
+  deps.settings.rbd = global.rbd;
+  deps.settings.path_roots = global.path_roots;
+  deps.connect = [&global, &connection]() -> util::Result<std::shared_ptr<virt::Connection>> {
+    if (!connection) {
+      auto opened = virt::Connection::open(global.libvirt_uri);
+      if (!opened) {
+        return opened.error();
+      }
+      connection = std::make_shared<virt::Connection>(std::move(*opened));
+    }
+    return connection;
+  };
+  return lifecycle::ValidationContext{.path_roots = global.path_roots};
 }
 
 }  // namespace
@@ -107,19 +95,24 @@ void printResult(std::ostream& out, const GlobalOptions& global, const Command& 
 int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
   GlobalOptions global;
   StorageOperationDeps deps;
+  // Shared by every handler of this run through deps.connect.
+  std::shared_ptr<virt::Connection> connection;
   lifecycle::OperationTable table;
   addStorageOperations(table, deps);
 
-  CLI::App app{
+  lifecycle::TableCli cli(
       "univirt-sdsctl: storage pools, disks, disk images and disk snapshots of this node, as "
       "virtctl runs them for VirtualMachinePool/Disk/DiskImage/DiskSnapshot requests.\n"
       "Every sub-command is an operation; `univirt-sdsctl <command> --help` lists its "
       "parameters. Exit status: 0 done, 1 failed, 2 usage error.",
-      "univirt-sdsctl"};
-  app.require_subcommand(1);
+      {.tool = "univirt-sdsctl",
+       .command = commandOf,
+       .prepare = [&]() { return prepareDeps(global, deps, connection); },
+       .show = showSpecFields});
+  CLI::App& app = cli.app();
   app.set_version_flag("--version", fmt::format("sdsctl {} (commit {})", kVersion, kGitCommit));
   app.add_option("--libvirt-uri", global.libvirt_uri, "libvirt connection")->capture_default_str();
-  app.add_flag("--json", global.json, "print the outcome as one JSON object");
+  cli.addJsonFlag();
   app.add_option("--path-root", global.path_roots,
                  "directory outside the pools that image sources may come from (repeatable)");
   app.add_option("--qemu-img", global.qemu_img, "qemu-img program (absolute path)")
@@ -133,88 +126,7 @@ int runCli(int argc, const char* const* argv, std::ostream& out, std::ostream& e
       ->capture_default_str();
   app.add_option("--ceph-keyring", global.rbd.keyring,
                  "keyring of client.<id> (default: what ceph.conf says)");
-
-  std::vector<std::unique_ptr<Command>> commands;
-  for (const auto& operation : table.all()) {
-    commands.push_back(std::make_unique<Command>());
-    addCommand(app, operation, *commands.back());
-  }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& error) {
-    const int code = app.exit(error, out, err);
-    return code == 0 ? 0 : kExitUsage;
-  }
-
-  for (const auto& pair : global.mount_fs_types) {
-    const auto eq = pair.find('=');
-    auto type = parsePoolType(eq == std::string::npos ? "" : pair.substr(0, eq));
-    if (eq == std::string::npos || !type || !isMountedType(*type)) {
-      err << fmt::format(
-          "univirt-sdsctl: --mount-fs-type '{}' must be cephfs=FSTYPE or "
-          "nfs=FSTYPE\n",
-          pair);
-      return kExitUsage;
-    }
-    deps.settings.file.mount_fs_types[*type].push_back(pair.substr(eq + 1));
-  }
-  deps.settings.file.qemu_img = global.qemu_img;
-  global.rbd.qemu_img = global.qemu_img;
-  deps.settings.rbd = global.rbd;
-  deps.settings.path_roots = global.path_roots;
-  std::shared_ptr<virt::Connection> connection;
-  deps.connect = [&]() -> util::Result<std::shared_ptr<virt::Connection>> {
-    if (!connection) {
-      auto opened = virt::Connection::open(global.libvirt_uri);
-      if (!opened) {
-        return opened.error();
-      }
-      connection = std::make_shared<virt::Connection>(std::move(*opened));
-    }
-    return connection;
-  };
-
-  for (auto& command : commands) {
-    if (!command->app->parsed()) {
-      continue;
-    }
-    const auto& operation = *command->operation;
-    std::string name;
-    nlohmann::json params = nlohmann::json::object();
-    for (const auto& param : operation.params) {
-      if (command->options[param.name]->count() == 0) {
-        continue;
-      }
-      if (param.name == operation.name_field) {
-        name = command->values[param.name];
-      } else if (param.type == lifecycle::ParamType::Boolean) {
-        params[param.name] = command->flags[param.name];
-      } else {
-        params[param.name] = command->values[param.name];
-      }
-    }
-    auto request = table.validate(operation.kind, name, {{operation.key, params}},
-                                  lifecycle::ValidationContext{.path_roots = global.path_roots});
-    if (!request) {
-      err << "univirt-sdsctl: " << request.error().message << "\n";
-      return kExitUsage;
-    }
-    lifecycle::Invocation invocation{
-        .operation = &operation,
-        .object = {{"metadata", {{"name", name}, {"namespace", "default"}}},
-                   {"spec", nlohmann::json::object()}},
-        .namespace_name = "default",
-        .name = name,
-        .params = std::move(request->params),
-        .request_id = "univirt-sdsctl"};
-    auto outcome = operation.handler(invocation);
-    printResult(out, global, *command, name, outcome);
-    if (!outcome && !global.json) {
-      err << "univirt-sdsctl: " << outcome.error().message << "\n";
-    }
-    return outcome ? 0 : kExitFailure;
-  }
-  return kExitUsage;
+  return cli.run(table, argc, argv, out, err);
 }
 
 }  // namespace univirt::sdsctl
