@@ -13,6 +13,11 @@
 //   snapshot   RBD snapshots of one image                              → operations/s
 //   clone      RBD clones of a disk image's protected snapshot         → operations/s
 //   copy       flat copies (cloneDisk) of a disk holding 4 MiB of data → operations/s
+//   full copy  of a disk holding `megabytes` of data, three rounds each, alternating:
+//              sdsctl's RBD→RBD copy (cloneDisk: librbd copy3) against `qemu-img convert -O raw
+//              rbd:… rbd:…`, and sdsctl's RBD→file export (createDiskImageFromDisk into a
+//              directory pool: librbd, sparse) against `qemu-img convert -O raw rbd:… file`
+//              → MiB/s each
 // Usage: sdsctl_bench [operations=50] [megabytes=256] [directory=$TMPDIR]
 
 #include <chrono>
@@ -80,7 +85,87 @@ fs::path makeImage(const fs::path& dir, int megabytes) {
 }
 
 // The RBD figures; images are named bench-<pid>-… and removed afterwards.
-void benchRbd(const std::string& conf, int operations) {
+// Runs argv; fails the bench when it does not succeed.
+void runOrFail(const std::vector<std::string>& argv, const std::string& what) {
+  auto ran = univirt::util::runProgram(argv);
+  if (!ran || !ran->succeeded()) {
+    fail(fmt::format("{} failed: {}", what, ran ? ran->err : ran.error().message));
+  }
+}
+
+// Full copies of an RBD disk holding `megabytes` MiB: sdsctl against qemu-img, same run.
+void benchRbdFullCopy(univirt::sdsctl::RbdBackend& backend,
+                      const univirt::sdsctl::RbdSettings& settings, const PoolContext& pool,
+                      const std::string& prefix, int megabytes) {
+  const fs::path dir = fs::temp_directory_path() / (prefix + "-copy");
+  fs::create_directories(dir / "files");
+  const fs::path raw = dir / "data.raw";
+  {
+    std::ofstream out(raw, std::ios::binary);
+    std::mt19937_64 random(7);
+    std::vector<std::uint64_t> block(1 << 17);  // 1 MiB
+    for (int i = 0; i < megabytes; ++i) {
+      for (auto& word : block) {
+        word = random();
+      }
+      out.write(reinterpret_cast<const char*>(block.data()),
+                static_cast<std::streamsize>(block.size() * sizeof(std::uint64_t)));
+    }
+  }
+  PoolContext files{.name = "files", .type = univirt::sdsctl::PoolType::Dir, .root = dir};
+  const std::string source = prefix + "-big";
+  check(backend.createDiskFromImage(pool, source, files, raw, true), "rbd import");
+  fs::remove(raw);
+  const std::string rbd = "/usr/bin/rbd";
+  double bare_copy = 0;
+  double sdsctl_copy = 0;
+  double bare_export = 0;
+  double sdsctl_export = 0;
+  constexpr int kRounds = 3;
+  for (int round = 0; round < kRounds; ++round) {
+    const std::string bare_name = fmt::format("{}-bare{}", prefix, round);
+    auto start = Clock::now();
+    runOrFail({settings.qemu_img, "convert", "-q", "-O", "raw",
+               univirt::sdsctl::qemuRbdTarget(settings, pool.rbd_pool, source),
+               univirt::sdsctl::qemuRbdTarget(settings, pool.rbd_pool, bare_name)},
+              "qemu-img convert rbd → rbd");
+    bare_copy += secondsSince(start);
+    runOrFail({rbd, "--conf", settings.conf, "rm", "--no-progress",
+               fmt::format("{}/{}", pool.rbd_pool, bare_name)},
+              "rbd rm");
+    const std::string copy_name = fmt::format("{}-copy{}", prefix, round);
+    start = Clock::now();
+    check(backend.cloneDisk(pool, source, copy_name, ""), "rbd full copy");
+    sdsctl_copy += secondsSince(start);
+    check(backend.deleteDisk(pool, copy_name), "rbd delete");
+
+    const fs::path bare_file = dir / fmt::format("bare{}.raw", round);
+    start = Clock::now();
+    runOrFail({settings.qemu_img, "convert", "-q", "-O", "raw",
+               univirt::sdsctl::qemuRbdTarget(settings, pool.rbd_pool, source), bare_file.string()},
+              "qemu-img convert rbd → file");
+    bare_export += secondsSince(start);
+    fs::remove(bare_file);
+    const fs::path file = dir / fmt::format("export{}.raw", round);
+    start = Clock::now();
+    check(backend.exportToFile(pool, source, "disk", file), "rbd export");
+    sdsctl_export += secondsSince(start);
+    fs::remove(file);
+  }
+  const double total = static_cast<double>(megabytes) * kRounds;
+  fmt::print("  full copy {} MiB, rbd → rbd:\n", megabytes);
+  fmt::print("    qemu-img convert      {:8.1f} MiB/s\n", total / bare_copy);
+  fmt::print("    sdsctl (copy3)        {:8.1f} MiB/s ({:+.1f}% time vs qemu-img convert)\n",
+             total / sdsctl_copy, (sdsctl_copy / bare_copy - 1.0) * 100.0);
+  fmt::print("  full copy {} MiB, rbd → raw file:\n", megabytes);
+  fmt::print("    qemu-img convert      {:8.1f} MiB/s\n", total / bare_export);
+  fmt::print("    sdsctl (librbd)       {:8.1f} MiB/s ({:+.1f}% time vs qemu-img convert)\n",
+             total / sdsctl_export, (sdsctl_export / bare_export - 1.0) * 100.0);
+  check(backend.deleteDisk(pool, source), "rbd delete");
+  fs::remove_all(dir);
+}
+
+void benchRbd(const std::string& conf, int operations, int megabytes) {
   const char* pool_env = std::getenv("UNIVIRT_CEPH_POOL");
   univirt::sdsctl::RbdSettings settings;
   settings.conf = conf;
@@ -144,6 +229,7 @@ void benchRbd(const std::string& conf, int operations) {
   fmt::print("  delete                  {:8.1f} operations/s\n", removed / secondsSince(start));
   check(backend.deleteDisk(pool, prefix + "-data"), "rbd delete");
   check(backend.deleteImage(pool, prefix + "-image"), "rbd delete image");
+  benchRbdFullCopy(backend, settings, pool, prefix, megabytes);
 }
 
 }  // namespace
@@ -224,7 +310,7 @@ int main(int argc, char** argv) {
              through, (sdsctl_seconds / bare_seconds - 1.0) * 100.0);
   fs::remove_all(dir);
   if (const char* conf = std::getenv("UNIVIRT_CEPH_CONF"); conf != nullptr && fs::exists(conf)) {
-    benchRbd(conf, operations);
+    benchRbd(conf, operations, megabytes);
   } else {
     fmt::print("RBD: skipped (set UNIVIRT_CEPH_CONF to a cluster's ceph.conf)\n");
   }

@@ -6,6 +6,7 @@
 // Disk files are made and changed with qemu-img (argv exec); every path is checked to lie in
 // its pool (pool_path.h).
 
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -64,6 +65,16 @@ class FileBackend final : public StorageBackend {
                                                 const std::string& disk, const PoolContext& target,
                                                 const std::string& image) override;
   util::Status deleteImage(const PoolContext& pool, const std::string& image) override;
+  // downloadDiskImage: a byte-exact copy of `source` (a checked file outside the pools) as the
+  // new image <pool>/<image>/<image>. An image with a backing file is refused: it would make
+  // the pool depend on a file outside it.
+  util::Result<VolumeState> copyInImage(const PoolContext& target, const std::string& image,
+                                        const std::filesystem::path& source);
+  // A new image <pool>/<image>/<image> whose file `write` creates (an export from another
+  // backend); the image's directory is removed again when `write` or reading it back fails.
+  util::Result<VolumeState> fillImage(
+      const PoolContext& target, const std::string& image,
+      const std::function<util::Status(const std::filesystem::path& file)>& write);
 
   util::Result<VolumeState> createExternalSnapshot(const PoolContext& pool, const std::string& disk,
                                                    const std::string& snapshot) override;

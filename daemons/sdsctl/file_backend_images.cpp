@@ -4,6 +4,7 @@
 
 #include "sdsctl/disk_layout.h"
 #include "sdsctl/file_backend.h"
+#include "sdsctl/file_copy.h"
 
 namespace univirt::sdsctl {
 namespace fs = std::filesystem;
@@ -66,6 +67,49 @@ util::Result<VolumeState> FileBackend::createImageFromDisk(const PoolContext& so
 
 util::Status FileBackend::deleteImage(const PoolContext& pool, const std::string& image) {
   return removeVolumeDir(pool, image, "disk image");
+}
+
+util::Result<VolumeState> FileBackend::fillImage(
+    const PoolContext& target, const std::string& image,
+    const std::function<util::Status(const fs::path& file)>& write) {
+  auto file = newVolumeFile(target, image, "disk image");
+  if (!file) {
+    return file.error();
+  }
+  auto fail = [&](const util::Error& error) -> util::Result<VolumeState> {
+    std::error_code ignored;
+    fs::remove_all(file->parent_path(), ignored);
+    return error.withContext(fmt::format("creating disk image '{}'", image));
+  };
+  if (auto written = write(*file); !written) {
+    return fail(written.error());
+  }
+  auto state = finishVolume(target, image, *file);
+  if (!state) {
+    return fail(state.error());
+  }
+  return state;
+}
+
+util::Result<VolumeState> FileBackend::copyInImage(const PoolContext& target,
+                                                   const std::string& image,
+                                                   const fs::path& source) {
+  auto state = fillImage(target, image, [&](const fs::path& file) -> util::Status {
+    auto copied = copyFileNoReplace(source, file.parent_path(), image);
+    if (!copied) {
+      return copied.error().withContext(fmt::format("copying '{}'", source.string()));
+    }
+    return util::ok();
+  });
+  if (state && !state->backing_file.empty()) {
+    std::error_code ignored;
+    fs::remove_all(state->dir, ignored);
+    return util::Error{util::ErrorCode::InvalidArgument,
+                       fmt::format("copying '{}' as disk image '{}' is refused: the image has a "
+                                   "backing file '{}'; only self-contained images are accepted",
+                                   source.string(), image, state->backing_file)};
+  }
+  return state;
 }
 
 }  // namespace univirt::sdsctl

@@ -1,8 +1,11 @@
 // VirtualMachineDiskImage rows (crd-contract §3.4; nameField `name`).
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "sdsctl/operation_support.h"
+#include "sdsctl/pool_type.h"
 
 namespace univirt::sdsctl::detail {
 namespace {
@@ -21,6 +24,87 @@ util::Result<Outcome> imageOutcome(const Invocation& invocation, util::Result<Vo
   nlohmann::json volume = volumeSpec(*state, typeOf(invocation));
   volume["imageType"] = image_type;
   return specOutcome("volume", std::move(volume));
+}
+
+// The image pool's type as the object's .spec.volume records it (empty: localfs). The hub
+// rows' own `type` is the hub type (nfs, cephrgw), not the pool's.
+std::string poolTypeOfImage(const Invocation& invocation) {
+  const nlohmann::json volume = currentVolume(invocation);
+  if (!volume.contains("type") || !volume.at("type").is_string()) {
+    return {};
+  }
+  const auto& names = poolTypeNames();
+  const std::string text = volume.value("type", std::string());
+  return std::find(names.begin(), names.end(), text) != names.end() ? text : std::string();
+}
+
+lifecycle::ParamSpec hubTypeParam() {
+  return {.name = "type",
+          .type = ParamType::String,
+          .required = true,
+          .allowed = {"nfs", "cephrgw"},
+          .help =
+              "image hub: nfs (a directory on an NFS mount, under a configured path root); "
+              "cephrgw (an S3 bucket) is not supported and fails"};
+}
+
+void addHubOperations(lifecycle::OperationTable& table, const StorageOperationDeps& deps) {
+  table.add(
+      {.kind = kImageKind,
+       .key = "uploadDiskImage",
+       .name_field = "name",
+       .params = {nameParam("name", "disk image"),
+                  hubTypeParam(),
+                  poolParam("pool", true, "the VirtualMachinePool of the image"),
+                  {.name = "target-path",
+                   .type = ParamType::String,
+                   .required = true,
+                   .help = "nfs: the hub directory (absolute, on an NFS mount, under a "
+                           "configured path root); the image is copied to <target-path>/<name>"}},
+       .summary = "Copy a disk image to an image hub directory; never overwrites another file",
+       .handler = [&deps](const Invocation& invocation) -> util::Result<Outcome> {
+         const auto& params = invocation.params;
+         auto copied = storageFor(deps).uploadImage(
+             params.string("pool"), poolTypeOfImage(invocation), invocation.name,
+             params.string("type"), params.string("target-path"));
+         if (!copied) {
+           return copied.error();
+         }
+         // As upstream, .spec.volume stays as it is: the image has not changed.
+         Outcome outcome;
+         outcome.message = fmt::format(
+             "{} '{}' ({} bytes)", copied->already_there ? "already in the hub as" : "copied to",
+             copied->file.string(), copied->bytes);
+         return outcome;
+       }});
+  table.add(
+      {.kind = kImageKind,
+       .key = "downloadDiskImage",
+       .name_field = "name",
+       .params = {nameParam("name", "disk image"),
+                  hubTypeParam(),
+                  poolParam("pool", true, "the VirtualMachinePool the image is created in"),
+                  {.name = "source-path",
+                   .type = ParamType::String,
+                   .required = true,
+                   .help = "nfs: the image file in the hub (absolute, on an NFS mount, under a "
+                           "configured path root)"}},
+       .summary = "Copy an image hub file in as a new disk image <pool>/<image>/<image>",
+       .handler = [&deps](const Invocation& invocation) -> util::Result<Outcome> {
+         const auto& params = invocation.params;
+         auto state = storageFor(deps).downloadImage(
+             params.string("pool"), poolTypeOfImage(invocation), invocation.name,
+             params.string("type"), params.string("source-path"));
+         if (!state) {
+           return state.error();
+         }
+         // Upstream's .spec.volume after a download: current, pool, format, type localfs and
+         // source-path "<hub>:<path>".
+         nlohmann::json volume = volumeSpec(*state, "localfs");
+         volume["source-path"] =
+             fmt::format("{}:{}", params.string("type"), params.string("source-path"));
+         return specOutcome("volume", std::move(volume));
+       }});
 }
 
 }  // namespace
@@ -98,6 +182,7 @@ void addImageOperations(lifecycle::OperationTable& table, const StorageOperation
          }
          return deletedOutcome();
        }});
+  addHubOperations(table, deps);
 }
 
 }  // namespace univirt::sdsctl::detail

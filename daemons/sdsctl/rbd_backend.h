@@ -42,7 +42,7 @@ class RbdBackend final : public StorageBackend {
                                       const std::string& format) override;
   util::Status deleteDisk(const PoolContext& pool, const std::string& disk) override;
   // source_pool cephrbd: `source` is the image's name in it (clone or copy); otherwise a file
-  // (imported with qemu-img; full copy only).
+  // (full copy only: a raw file through librbd, another format with qemu-img).
   util::Result<VolumeState> createDiskFromImage(const PoolContext& target, const std::string& disk,
                                                 const PoolContext& source_pool,
                                                 const std::filesystem::path& source,
@@ -81,6 +81,10 @@ class RbdBackend final : public StorageBackend {
   util::Result<std::vector<std::string>> imageNames(const PoolContext& pool);
   util::Result<RbdPoolUsage> usage(const PoolContext& pool);
   util::Result<std::shared_ptr<RbdCluster>> cluster();
+  // The whole RBD image `name` (of `kind` "disk" or "image") as the new raw file `file`
+  // (sparse; librbd reads through a clone's parent). The file is gone again on failure.
+  util::Status exportToFile(const PoolContext& pool, const std::string& name, std::string_view kind,
+                            const std::filesystem::path& file);
   // Image names in snapshot order of `disk`.
   util::Result<std::vector<std::string>> snapshotNames(const PoolContext& pool,
                                                        const std::string& disk);
@@ -99,8 +103,12 @@ class RbdBackend final : public StorageBackend {
   util::Status copyImage(librados::IoCtx& from_io, const PoolContext& from, const std::string& name,
                          librados::IoCtx& to_io, const PoolContext& to,
                          const std::string& new_name);
+  // A file as the new image `name`: raw files through librbd (importRawFile), others with
+  // qemu-img convert.
   util::Status importFile(const PoolContext& target, const std::string& name,
                           const std::filesystem::path& source);
+  util::Status importRawFile(const PoolContext& target, const std::string& name,
+                             const std::filesystem::path& source);
   util::Status removeImage(librados::IoCtx& io, const PoolContext& pool, const std::string& name,
                            std::string_view kind);
   util::Status refuseExisting(librados::IoCtx& io, const PoolContext& pool, const std::string& name,

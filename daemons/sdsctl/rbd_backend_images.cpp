@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "sdsctl/rbd_backend.h"
+#include "sdsctl/rbd_file_copy.h"
 #include "sdsctl/rbd_names.h"
 
 namespace univirt::sdsctl {
@@ -18,6 +19,12 @@ std::string specOf(const PoolContext& pool, const std::string& name) {
 
 util::Status RbdBackend::importFile(const PoolContext& target, const std::string& name,
                                     const fs::path& source) {
+  // A raw file goes through librbd (sparse, no qemu-img process); any other format needs
+  // qemu-img to read it.
+  auto info = qemu_img_.info(source.string());
+  if (info && info->format == "raw") {
+    return importRawFile(target, name, source);
+  }
   auto made =
       qemu_img_.convert(source.string(), qemuRbdTarget(settings_, target.rbd_pool, name), "raw");
   if (!made) {
@@ -25,6 +32,55 @@ util::Status RbdBackend::importFile(const PoolContext& target, const std::string
         fmt::format("importing '{}' into RBD image '{}' (qemu-img needs Debian's "
                     "qemu-block-extra for rbd:)",
                     source.string(), specOf(target, name)));
+  }
+  return util::ok();
+}
+
+util::Status RbdBackend::importRawFile(const PoolContext& target, const std::string& name,
+                                       const fs::path& source) {
+  std::error_code error;
+  const auto bytes = fs::file_size(source, error);
+  if (error) {
+    return util::Error{util::ErrorCode::NotFound, fmt::format("cannot read the size of '{}': {}",
+                                                              source.string(), error.message())};
+  }
+  auto opened = io(target);
+  if (!opened) {
+    return opened.error();
+  }
+  librbd::RBD rbd;
+  librbd::ImageOptions options;  // the cluster's rbd defaults, as createDisk
+  if (int r = rbd.create4(*opened, name.c_str(), bytes, options); r < 0) {
+    return cephError(r, fmt::format("creating RBD image '{}'", specOf(target, name)));
+  }
+  util::Status done;
+  {
+    librbd::Image image;
+    if (int r = rbd.open(*opened, image, name.c_str()); r < 0) {
+      done = cephError(r, fmt::format("opening RBD image '{}'", specOf(target, name)));
+    } else if (auto copied = importFileToRbd(source, image, specOf(target, name)); !copied) {
+      done = copied.error().withContext(fmt::format("importing '{}'", source.string()));
+    }
+  }
+  if (!done) {
+    (void)rbd.remove(*opened, name.c_str());
+  }
+  return done;
+}
+
+util::Status RbdBackend::exportToFile(const PoolContext& pool, const std::string& name,
+                                      std::string_view kind, const fs::path& file) {
+  auto opened = io(pool);
+  if (!opened) {
+    return opened.error();
+  }
+  librbd::Image image;
+  if (auto found = open(*opened, pool, name, kind, image); !found) {
+    return found;
+  }
+  auto copied = exportRbdToFile(image, specOf(pool, name), file);
+  if (!copied) {
+    return copied.error();
   }
   return util::ok();
 }

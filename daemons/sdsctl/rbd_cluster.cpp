@@ -2,11 +2,14 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <map>
 #include <mutex>
+#include <sstream>
 #include <tuple>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace univirt::sdsctl {
 namespace {
@@ -138,6 +141,103 @@ util::Result<RbdPoolUsage> RbdCluster::usage(const std::string& pool) {
     usage.allocation = it->second.num_bytes;
   }
   return usage;
+}
+
+namespace {
+
+std::string trim(std::string_view text) {
+  const auto begin = text.find_first_not_of(" \t\r\n");
+  if (begin == std::string_view::npos) {
+    return {};
+  }
+  const auto end = text.find_last_not_of(" \t\r\n");
+  return std::string(text.substr(begin, end - begin + 1));
+}
+
+// `key = …` of section [<entity>] in a keyring file; empty when absent.
+std::string keyFromKeyring(const std::string& path, const std::string& entity) {
+  std::ifstream in(path);
+  std::string line;
+  bool inside = false;
+  while (std::getline(in, line)) {
+    const std::string text = trim(line);
+    if (text.empty() || text.front() == '#' || text.front() == ';') {
+      continue;
+    }
+    if (text.front() == '[') {
+      inside = text == "[" + entity + "]";
+      continue;
+    }
+    const auto equals = text.find('=');
+    if (inside && equals != std::string::npos && trim(text.substr(0, equals)) == "key") {
+      return trim(text.substr(equals + 1));
+    }
+  }
+  return {};
+}
+
+bool mentions(const std::string& list, std::string_view word) {
+  std::stringstream items(list);
+  std::string item;
+  while (std::getline(items, item, ',')) {
+    if (trim(item) == word) {
+      return true;
+    }
+  }
+  return false;
+}
+
+}  // namespace
+
+util::Result<std::optional<CephxKey>> RbdCluster::cephxKey() {
+  std::string required;
+  (void)rados_.conf_get("auth_client_required", required);
+  if (!mentions(required, "cephx")) {
+    return std::optional<CephxKey>{};
+  }
+  const std::string entity = "client." + settings_.client_id;
+  CephxKey found{.user = settings_.client_id, .key_base64 = {}};
+  std::string value;
+  if (rados_.conf_get("key", value) == 0 && !trim(value).empty()) {
+    found.key_base64 = trim(value);
+  }
+  if (found.key_base64.empty() && rados_.conf_get("keyfile", value) == 0 && !trim(value).empty()) {
+    std::ifstream in(trim(value));
+    std::getline(in, found.key_base64);
+    found.key_base64 = trim(found.key_base64);
+  }
+  if (found.key_base64.empty() && rados_.conf_get("keyring", value) == 0) {
+    std::stringstream paths(value);
+    std::string path;
+    while (found.key_base64.empty() && std::getline(paths, path, ',')) {
+      found.key_base64 = keyFromKeyring(trim(path), entity);
+    }
+  }
+  if (found.key_base64.empty()) {
+    // The monitors know it when this client may read auth entries.
+    const std::string command =
+        nlohmann::json{{"prefix", "auth get-key"}, {"entity", entity}, {"format", "json"}}.dump();
+    librados::bufferlist in;
+    librados::bufferlist out;
+    std::string status;
+    if (rados_.mon_command(command, in, &out, &status) == 0) {
+      auto parsed = nlohmann::json::parse(out.to_str(), nullptr, false);
+      if (parsed.is_object() && parsed.contains("key") && parsed["key"].is_string()) {
+        found.key_base64 = parsed["key"].get<std::string>();
+      }
+    }
+  }
+  if (found.key_base64.empty()) {
+    if (mentions(required, "none")) {
+      return std::optional<CephxKey>{};  // connected without a key: the cluster has auth off
+    }
+    return util::Error{util::ErrorCode::NotFound,
+                       fmt::format("the Ceph cluster of '{}' requires cephx but no key of {} was "
+                                   "found (key, keyfile, keyring or the monitors); pass "
+                                   "--ceph-keyring",
+                                   settings_.conf, entity)};
+  }
+  return std::optional<CephxKey>{std::move(found)};
 }
 
 }  // namespace univirt::sdsctl

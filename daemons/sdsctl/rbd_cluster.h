@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,13 @@ struct RbdPoolUsage {
   std::uint64_t capacity = 0;    // raw cluster size
   std::uint64_t allocation = 0;  // bytes stored in the pool
   std::uint64_t available = 0;   // raw cluster space left
+};
+
+// The cephx identity of this client, for libvirt (its rbd pools and QEMU authenticate with a
+// libvirt secret holding the key).
+struct CephxKey {
+  std::string user = {};        // the client id without "client." ("admin")
+  std::string key_base64 = {};  // the secret key as keyrings write it
 };
 
 class RbdCluster {
@@ -48,6 +56,10 @@ class RbdCluster {
   // An I/O context on Ceph pool `pool`; NotFound names the pool when it does not exist.
   util::Result<librados::IoCtx> ioctx(const std::string& pool);
   util::Result<RbdPoolUsage> usage(const std::string& pool);
+  // nullopt when the client does not use cephx (auth_client_required has no "cephx", or allows
+  // "none" and no key for this client exists). The key comes from the configuration (`key`,
+  // `keyfile`, the `keyring` files), else from the monitors (`auth get-key`).
+  util::Result<std::optional<CephxKey>> cephxKey();
 
  private:
   explicit RbdCluster(RbdSettings settings);

@@ -5,6 +5,7 @@
 
 #include "core/util/log.h"
 #include "sdsctl/rbd_names.h"
+#include "sdsctl/rbd_secret.h"
 
 namespace univirt::sdsctl {
 namespace fs = std::filesystem;
@@ -196,8 +197,17 @@ util::Result<PoolState> RbdStorage::createPool(const CreatePoolRequest& request)
   if (!xml) {
     return xml.error();
   }
-  auto pool = (*connection)->defineStoragePool(*xml);
+  auto cluster = backend_.cluster();
+  if (!cluster) {
+    return cluster.error();
+  }
+  auto pool_xml = withCephAuth(**connection, **cluster, request.name, *xml);
+  if (!pool_xml) {
+    return pool_xml.error();
+  }
+  auto pool = (*connection)->defineStoragePool(*pool_xml);
   if (!pool) {
+    (void)removePoolSecret(**connection, request.name);
     return pool.error().withContext(
         fmt::format("defining libvirt rbd pool '{}' (libvirtd needs Debian's "
                     "libvirt-daemon-driver-storage-rbd)",
@@ -205,6 +215,7 @@ util::Result<PoolState> RbdStorage::createPool(const CreatePoolRequest& request)
   }
   if (auto started = pool->start(); !started) {
     (void)pool->undefine();
+    (void)removePoolSecret(**connection, request.name);
     return started.error().withContext(fmt::format("starting libvirt rbd pool '{}'", request.name));
   }
   if (virStoragePoolSetAutostart(pool->get(), request.autostart ? 1 : 0) < 0) {
@@ -245,6 +256,11 @@ util::Status RbdStorage::deletePool(const std::string& name) {
   }
   if (auto undefined = pool.undefine(); !undefined) {
     return undefined;
+  }
+  if (auto connection = connect_(); connection) {
+    if (auto removed = removePoolSecret(**connection, name); !removed) {
+      return removed;
+    }
   }
   return backend_.removeContent(context);
 }
@@ -468,6 +484,18 @@ util::Result<VolumeState> RbdStorage::createImageFromFile(const std::string& tar
     return context.error();
   }
   return backend_.createImage(*context, image, source_pool, source, image_type);
+}
+
+util::Status RbdStorage::exportDisk(const std::string& source_pool, const std::string& disk,
+                                    const fs::path& file) {
+  auto source = openPool(source_pool);
+  if (!source) {
+    return source.error();
+  }
+  if (auto free = refuseIfUsed(*source, disk, "copying", true); !free) {
+    return free;
+  }
+  return backend_.exportToFile(*source, disk, "disk", file);
 }
 
 util::Result<VolumeState> RbdStorage::createImageFromDisk(const std::string& source_pool,

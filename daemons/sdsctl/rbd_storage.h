@@ -65,6 +65,10 @@ class RbdStorage {
                                                 const PoolContext& source_pool,
                                                 const std::filesystem::path& source,
                                                 const std::string& image_type);
+  // The RBD disk `disk` as the new raw file `file` (createDiskImageFromDisk into a directory
+  // pool); refused while a running domain has the disk.
+  util::Status exportDisk(const std::string& source_pool, const std::string& disk,
+                          const std::filesystem::path& file);
   util::Result<VolumeState> createImageFromDisk(const std::string& source_pool,
                                                 const std::string& disk,
                                                 const std::string& target_pool,

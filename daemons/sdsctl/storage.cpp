@@ -294,7 +294,18 @@ util::Result<VolumeState> Storage::createImageFromDisk(const std::string& source
                                                        const std::string& type,
                                                        const std::string& image) {
   if (rbd_->handles(source_pool, type)) {
-    return rbd_->createImageFromDisk(source_pool, disk, target_pool, image);
+    if (rbd_->handles(target_pool, {})) {
+      return rbd_->createImageFromDisk(source_pool, disk, target_pool, image);
+    }
+    // An RBD disk into a directory pool: exported through librbd as a raw image file. The
+    // request's type names the source pool's type; the target is a directory pool.
+    auto target = openPool(target_pool, {});
+    if (!target) {
+      return target.error();
+    }
+    return file_backend_.fillImage(*target, image, [&](const fs::path& file) {
+      return rbd_->exportDisk(source_pool, disk, file);
+    });
   }
   auto source = openPool(source_pool, type);
   if (!source) {

@@ -74,6 +74,13 @@ struct DiskUser {
   bool active = false;
 };
 
+// What an upload did.
+struct HubCopy {
+  std::filesystem::path file = {};  // the copy in the hub
+  std::uint64_t bytes = 0;
+  bool already_there = false;  // an identical file had the name; nothing was written
+};
+
 // .spec.volume of a VirtualMachineDisk / DiskImage from a VolumeState.
 nlohmann::json volumeSpec(const VolumeState& state, std::string_view type);
 
@@ -125,6 +132,19 @@ class Storage {
   util::Status deleteImage(const std::string& pool, const std::string& type,
                            const std::string& image);
 
+  // Image hub transfers (upstream's uploadDiskImage / downloadDiskImage; storage_hub.cpp).
+  // `hub` is the hub type: `nfs` — a directory under a configured path root on an NFS mount
+  // (settings.file.mount_fs_types[Nfs]) — or `cephrgw`, which univirt does not support.
+  // Upload copies the image's file to <target_dir>/<image> (an identical file already there
+  // is fine, a different one is never overwritten); download copies `source_file` in as the
+  // new image <pool>/<image>/<image>. `pool_type` is the image pool's type (empty: localfs).
+  util::Result<HubCopy> uploadImage(const std::string& pool, const std::string& pool_type,
+                                    const std::string& image, const std::string& hub,
+                                    const std::string& target_dir);
+  util::Result<VolumeState> downloadImage(const std::string& pool, const std::string& pool_type,
+                                          const std::string& image, const std::string& hub,
+                                          const std::string& source_file);
+
   // External snapshots. Create runs live through libvirt (a disk-only snapshot) when a running
   // domain has the disk; revert and delete need the domain stopped.
   util::Result<VolumeState> externalSnapshot(SnapshotAction action, const std::string& pool,
@@ -141,6 +161,9 @@ class Storage {
   // A source file named by absolute path: inside some pool, or inside a path root.
   util::Result<std::pair<PoolContext, std::filesystem::path>> resolveSource(
       const std::string& path);
+  // A hub path (`what`: "target-path", "source-path") under a path root on an NFS mount.
+  util::Result<std::filesystem::path> resolveHubPath(const std::string& path,
+                                                     std::string_view what);
   util::Status refuseIfUsed(const PoolContext& pool, const std::string& disk,
                             std::string_view doing, bool only_running);
   // Points a stopped domain's definition from the disk's old current file to `current`.

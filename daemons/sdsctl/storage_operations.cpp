@@ -41,6 +41,8 @@ std::string upstreamCommand(std::string_view operation) {
       {"createDiskImage", "create-disk-image"},
       {"createDiskImageFromDisk", "create-image-from-disk"},
       {"deleteDiskImage", "delete-disk-image"},
+      {"uploadDiskImage", "upload-disk-image"},
+      {"downloadDiskImage", "download-disk-image"},
       {"createDiskExternalSnapshot", "create-external-snapshot"},
       {"revertDiskExternalSnapshot", "revert-external-snapshot"},
       {"deleteDiskExternalSnapshot", "delete-external-snapshot"},

@@ -6,20 +6,15 @@
 // Results are read back with the real `rbd` command.
 
 #include <filesystem>
-#include <thread>
 
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-#include "core/lifecycle/engine.h"
-#include "core/lifecycle/request_marker.h"
-#include "core/virt/connection.h"
-#include "integration/kube_client/kube_lite_client.h"
+#include "integration/sdsctl/engine_harness.h"
 #include "integration/sdsctl/rbd_test_support.h"
 #include "sdsctl/rbd_backend.h"
 #include "sdsctl/storage_operations.h"
-#include "virtctl/watched_kinds.h"
 
 namespace univirt::sdsctl {
 namespace {
@@ -29,17 +24,7 @@ using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 using testing::rbdJson;
 
-constexpr const char* kUri = "test:///default";
 constexpr const char* kNode = "rbd-node";
-
-kube::ResourceRef resourceOf(const std::string& kind) {
-  static const std::map<std::string, std::string> kPlural = {
-      {kPoolKind, "virtualmachinepools"},
-      {kDiskKind, "virtualmachinedisks"},
-      {kImageKind, "virtualmachinediskimages"},
-      {kSnapshotKind, "virtualmachinedisksnapshots"}};
-  return virtctl::doslabResource(kPlural.at(kind));
-}
 
 class RbdThroughEngine : public ::testing::Test {
  protected:
@@ -55,23 +40,10 @@ class RbdThroughEngine : public ::testing::Test {
       conf_.clear();
       return;
     }
-    server_ = new univirt::testing::KubeLiteProcess();
-    ASSERT_TRUE(server_->start()) << server_->lastError();
-    for (const char* crd : {"virtualmachinepool", "virtualmachinedisk", "virtualmachinediskimage",
-                            "virtualmachinedisksnapshot"}) {
-      auto applied = server_->kubectl(
-          {"apply", "-f", fmt::format("{}/daemons/crds/{}.yaml", UNIVIRT_SOURCE_DIR, crd)});
-      ASSERT_EQ(applied.exit_code, 0) << applied.err;
-      ASSERT_EQ(server_
-                    ->kubectl({"wait", "--for=condition=Established", "--timeout=30s",
-                               fmt::format("crd/{}s.doslab.io", crd)})
-                    .exit_code,
-                0);
-    }
+    server_ = testing::startStorageKubeLite();
   }
   static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
+    server_.reset();
     if (!conf_.empty()) {
       testing::deleteCephPool(conf_, ceph_pool_);
     }
@@ -83,50 +55,17 @@ class RbdThroughEngine : public ::testing::Test {
     std::string pattern = (fs::temp_directory_path() / "univirt-rbd-engine.XXXXXX").string();
     ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
     dir_ = fs::canonical(pattern);
-    ns_ = "rbd-engine";
-    ASSERT_EQ(server_->kubectl({"create", "namespace", ns_}).exit_code, 0);
-    auto client = kube::testing::clientFor(*server_);
-    ASSERT_TRUE(client.has_value());
-    client_ = std::move(*client);
-    auto connection = virt::Connection::open(kUri);
-    ASSERT_TRUE(connection.has_value());
-    connection_ = std::make_shared<virt::Connection>(std::move(*connection));
-
-    deps_.connect = [this]() -> util::Result<std::shared_ptr<virt::Connection>> {
-      return connection_;
-    };
-    deps_.client = client_.get();
-    deps_.node_name = kNode;
-    deps_.settings.path_roots = {dir_.string()};
-    deps_.settings.rbd.conf = conf_;
-    addStorageOperations(table_, deps_);
-    std::vector<lifecycle::WatchedKind> kinds;
-    for (auto& kind : virtctl::watchedKinds(table_)) {
-      if (!table_.operationsOf(kind.kind).empty()) {
-        kinds.push_back(std::move(kind));
-      }
-    }
-    addCleanupFinalizers(kinds);
-    engine_ = std::make_unique<lifecycle::LifecycleEngine>(
-        *client_, table_, std::move(kinds),
-        lifecycle::EngineOptions{.node_name = kNode,
-                                 .namespace_name = ns_,
-                                 .workers = 2,
-                                 .validation = {.path_roots = deps_.settings.path_roots}});
-    engine_->start();
-    ASSERT_TRUE(engine_->waitForSync(20s));
+    StorageSettings settings;
+    settings.path_roots = {dir_.string()};
+    settings.rbd.conf = conf_;
+    engine_ = std::make_unique<testing::StorageEngine>(*server_, "rbd-engine", kNode,
+                                                       std::move(settings));
+    ASSERT_EQ(engine_->error(), "");
+    engine_->cleanUpPool("cephrbdpool");
   }
 
   void TearDown() override {
-    if (engine_) {
-      engine_->stop();
-    }
-    if (connection_) {
-      if (auto pool = connection_->lookupStoragePool("cephrbdpool"); pool.has_value()) {
-        (void)pool->destroy();
-        (void)pool->undefine();
-      }
-    }
+    engine_.reset();
     if (!dir_.empty()) {
       fs::remove_all(dir_);
     }
@@ -134,46 +73,11 @@ class RbdThroughEngine : public ::testing::Test {
 
   nlohmann::json object(const std::string& kind, const std::string& name,
                         const std::string& operation, nlohmann::json params) {
-    return {{"apiVersion", "doslab.io/v1"},
-            {"kind", kind},
-            {"metadata", {{"name", name}, {"namespace", ns_}, {"labels", {{"host", kNode}}}}},
-            {"spec", {{"nodeName", kNode}, {"lifecycle", {{operation, std::move(params)}}}}}};
-  }
-
-  // Waits for the outcome of `operation` on the object; {} once the object is gone.
-  kube::Object outcome(const std::string& kind, const std::string& name,
-                       const std::string& operation) {
-    kube::Object last;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto got = client_->get(resourceOf(kind), {ns_, name});
-      if (!got.has_value()) {
-        if (got.error().code == util::ErrorCode::NotFound) {
-          return {};
-        }
-      } else {
-        last = *got;
-        const auto op = last.value("status", nlohmann::json::object())
-                            .value("lastOperation", nlohmann::json::object());
-        const bool marked = last["metadata"]
-                                .value("annotations", nlohmann::json::object())
-                                .contains(std::string(lifecycle::kOperationAnnotation));
-        if (op.value("name", "") == operation && op.value("phase", "Running") != "Running" &&
-            !marked && !last["spec"].contains("lifecycle")) {
-          return last;
-        }
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << "no outcome of " << operation << " on " << name << ": " << last.dump();
-    return last;
+    return engine_->object(kind, name, operation, std::move(params));
   }
 
   kube::Object expectSuccess(const nlohmann::json& request) {
-    auto applied = server_->kubectl({"apply", "-f", "-"}, {}, request.dump());
-    EXPECT_EQ(applied.exit_code, 0) << applied.err;
-    kube::Object done = outcome(request["kind"], request["metadata"]["name"],
-                                request["spec"]["lifecycle"].begin().key());
+    kube::Object done = engine_->run(request);
     EXPECT_FALSE(done.empty());
     if (!done.empty()) {
       EXPECT_EQ(done["status"]["lastOperation"]["phase"], "Succeeded")
@@ -182,20 +86,9 @@ class RbdThroughEngine : public ::testing::Test {
     return done;
   }
 
-  // kubectl delete, then wait until the finalizer let the object go.
   void deleteAndWait(const std::string& resource, const std::string& name,
                      const std::string& kind) {
-    auto deleted = server_->kubectl({"delete", "-n", ns_, resource, name, "--wait=false"});
-    ASSERT_EQ(deleted.exit_code, 0) << deleted.err;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto got = client_->get(resourceOf(kind), {ns_, name});
-      if (!got.has_value() && got.error().code == util::ErrorCode::NotFound) {
-        return;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << kind << " " << name << " is still there after kubectl delete";
+    engine_->deleteAndWait(resource, name, kind);
   }
 
   std::vector<std::string> images() {
@@ -207,17 +100,12 @@ class RbdThroughEngine : public ::testing::Test {
     return names;
   }
 
-  static inline univirt::testing::KubeLiteProcess* server_ = nullptr;
+  static inline std::unique_ptr<univirt::testing::KubeLiteProcess> server_;
   static inline std::string conf_;
   static inline std::string ceph_pool_;
   static inline testing::CephCluster cluster_;
   fs::path dir_;
-  std::string ns_;
-  std::unique_ptr<kube::Client> client_;
-  std::shared_ptr<virt::Connection> connection_;
-  StorageOperationDeps deps_;
-  lifecycle::OperationTable table_;
-  std::unique_ptr<lifecycle::LifecycleEngine> engine_;
+  std::unique_ptr<testing::StorageEngine> engine_;
 };
 
 TEST_F(RbdThroughEngine, PoolDiskImageSnapshotLifecycleAndCleanup) {
@@ -290,7 +178,7 @@ TEST_F(RbdThroughEngine, PoolDiskImageSnapshotLifecycleAndCleanup) {
   EXPECT_EQ(backend.content(marker).value_or("?"), "vmd");
   deleteAndWait("vmp", "cephrbdpool", kPoolKind);
   EXPECT_EQ(backend.content(marker).value_or("?"), "");
-  EXPECT_FALSE(connection_->lookupStoragePool("cephrbdpool").has_value());
+  EXPECT_FALSE(engine_->connection().lookupStoragePool("cephrbdpool").has_value());
 }
 
 }  // namespace

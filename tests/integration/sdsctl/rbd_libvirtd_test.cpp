@@ -2,9 +2,12 @@
 // libvirt's rbd storage driver) and the real Ceph cluster of the `univirt_ceph` fixture:
 // libvirtd starts the rbd pool (it connects to the monitors itself), lists the RBD disk sdsctl
 // made as a volume, and a firmware-only QEMU/TCG guest starts with that disk as
-// <disk type='network'><source protocol='rbd'>; while it runs the disk is refused for deletion
+// <disk type='network'><source protocol='rbd'>. The cluster requires cephx: the pool XML names
+// the pool's libvirt ceph secret (made by createPool, gone after deletePool), and the guest's
+// disk authenticates with the same secret. While it runs the disk is refused for deletion
 // and an RBD snapshot of it is taken.
 
+#include <array>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -15,6 +18,7 @@
 
 #include "core/virt/connection.h"
 #include "integration/sdsctl/rbd_test_support.h"
+#include "sdsctl/rbd_secret.h"
 #include "sdsctl/storage.h"
 
 namespace univirt::sdsctl {
@@ -97,15 +101,30 @@ TEST_F(RbdOnLibvirtd, GuestStartsWithAnRbdDisk) {
   ASSERT_TRUE(pool_xml.load_string(libvirt_pool->xml().value_or("").c_str()));
   auto host = pool_xml.child("pool").child("source").child("host");
   ASSERT_TRUE(host) << "the rbd pool names its monitors";
+  // The fixture's cluster requires cephx: libvirtd started the pool with the key in the
+  // pool's libvirt secret, and the guest's disk authenticates with the same secret.
+  auto auth = pool_xml.child("pool").child("source").child("auth");
+  ASSERT_TRUE(auth) << "the rbd pool of a cephx cluster names its secret";
+  EXPECT_STREQ(auth.attribute("type").as_string(), "ceph");
+  EXPECT_STREQ(auth.attribute("username").as_string(), "admin");
+  const std::string secret_uuid = auth.child("secret").attribute("uuid").as_string();
+  auto* secret = virSecretLookupByUsage(connection_->get(), VIR_SECRET_USAGE_TYPE_CEPH,
+                                        poolSecretUsage(name_).c_str());
+  ASSERT_NE(secret, nullptr) << "the pool's secret is a libvirt ceph secret";
+  std::array<char, VIR_UUID_STRING_BUFLEN> uuid{};
+  ASSERT_EQ(virSecretGetUUIDString(secret, uuid.data()), 0);
+  virSecretFree(secret);
+  EXPECT_EQ(secret_uuid, uuid.data());
   const std::string xml = fmt::format(
       "<domain type='qemu'><name>{}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu>"
       "<os><type arch='x86_64'>hvm</type></os><features><acpi/><apic/></features>"
       "<devices><disk type='network' device='disk'><driver name='qemu' type='raw'/>"
-      "<source protocol='rbd' name='{}'><host name='{}' port='{}'/></source>"
+      "<source protocol='rbd' name='{}'><host name='{}' port='{}'/>"
+      "<auth username='admin'><secret type='ceph' uuid='{}'/></auth></source>"
       "<target dev='vda' bus='virtio'/></disk>"
       "<graphics type='vnc' listen='127.0.0.1' autoport='yes'/></devices></domain>",
       name_, disk->current.string(), host.attribute("name").as_string(),
-      host.attribute("port").as_string());
+      host.attribute("port").as_string(), secret_uuid);
   auto domain = connection_->defineDomain(xml);
   ASSERT_TRUE(domain.has_value()) << domain.error().message;
   auto started = domain->start();
@@ -127,6 +146,12 @@ TEST_F(RbdOnLibvirtd, GuestStartsWithAnRbdDisk) {
   ASSERT_TRUE(storage().deleteDisk(name_, "cephrbd", "d").has_value());
   ASSERT_TRUE(storage().deletePool(name_, "cephrbd").has_value());
   EXPECT_FALSE(connection_->lookupStoragePool(name_).has_value());
+  secret = virSecretLookupByUsage(connection_->get(), VIR_SECRET_USAGE_TYPE_CEPH,
+                                  poolSecretUsage(name_).c_str());
+  EXPECT_EQ(secret, nullptr) << "the secret went with the pool";
+  if (secret != nullptr) {
+    virSecretFree(secret);
+  }
 }
 
 }  // namespace

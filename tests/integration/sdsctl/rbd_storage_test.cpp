@@ -9,10 +9,12 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
 #include "core/virt/connection.h"
 #include "integration/sdsctl/rbd_test_support.h"
 #include "sdsctl/rbd_backend.h"
+#include "sdsctl/rbd_cluster.h"
 #include "sdsctl/storage.h"
 
 namespace univirt::sdsctl {
@@ -59,7 +61,7 @@ class RbdStorage : public ::testing::Test {
 
   void TearDown() override {
     if (connection_) {
-      for (const auto& name : {std::string("vmp"), std::string("vmp2")}) {
+      for (const auto& name : {std::string("vmp"), std::string("vmp2"), std::string("files")}) {
         if (auto pool = connection_->lookupStoragePool(name); pool.has_value()) {
           (void)pool->destroy();
           (void)pool->undefine();
@@ -167,6 +169,22 @@ class RbdStorage : public ::testing::Test {
         spec(image));
     auto defined = connection_->defineDomain(xml);
     ASSERT_TRUE(defined.has_value()) << defined.error().message;
+  }
+
+  // sha256sum of a file (argv), or "" with a test failure.
+  static std::string sha256(const fs::path& file) {
+    auto summed = testing::run({"/usr/bin/sha256sum", file.string()});
+    EXPECT_TRUE(summed.succeeded()) << summed.err;
+    return summed.out.substr(0, summed.out.find(' '));
+  }
+  // sha256 of the RBD image's content as `rbd export` writes it.
+  std::string rbdSha256(const std::string& image) {
+    const fs::path out = base_ / (image + ".export");
+    auto exported = rbd(conf_, {"export", "--no-progress", spec(image), out.string()});
+    EXPECT_TRUE(exported.succeeded()) << exported.err;
+    std::string sum = sha256(out);
+    fs::remove(out);
+    return sum;
   }
 
   static std::string conf_;
@@ -430,6 +448,100 @@ TEST_F(RbdStorage, ExternalSnapshotsAreRbdSnapshots) {
   ASSERT_TRUE(storage().externalSnapshot(Action::Create, "vmp", "cephrbd", "d", "s3").has_value());
   ASSERT_TRUE(storage().deleteDisk("vmp", "cephrbd", "d").has_value());
   EXPECT_TRUE(listImages().empty());
+}
+
+TEST_F(RbdStorage, RawFilesAndRbdImagesCopySparselyThroughLibrbd) {
+  createPool();
+  auto files = storage().createPool(
+      {.name = "files", .type = "localfs", .url = (base_ / "files").string(), .content = "vmdi"});
+  ASSERT_TRUE(files.has_value()) << files.error().message;
+  // A raw file: 1 MiB of data, a 12 MiB hole, 300 KiB of data (the size is no multiple of the
+  // 4 MiB object size).
+  const fs::path file = base_ / "golden.raw";
+  {
+    std::ofstream out(file, std::ios::binary);
+    std::string head(1U << 20, '\0');
+    for (std::size_t i = 0; i < head.size(); ++i) {
+      head[i] = static_cast<char>('a' + (i * 7) % 26);
+    }
+    out << head;
+    out.seekp(static_cast<std::streamoff>(13U << 20));
+    out << std::string(300U << 10, 'z');
+  }
+  const std::string file_sum = sha256(file);
+
+  // File → RBD image (createDiskImage) and → RBD disk (createDiskFromDiskImage, full copy):
+  // raw files go through librbd, and only the objects holding data are written.
+  auto image = storage().createImage("vmp", "cephrbd", "golden", file.string(), "qcow2");
+  ASSERT_TRUE(image.has_value()) << image.error().message;
+  EXPECT_EQ(info("golden")["size"], fs::file_size(file));
+  EXPECT_EQ(rbdSha256("golden"), file_sum);
+  auto disk = storage().createDiskFromImage("vmp", "cephrbd", "fromfile", file.string(), true);
+  ASSERT_TRUE(disk.has_value()) << disk.error().message;
+  EXPECT_EQ(rbdSha256("fromfile"), file_sum);
+  auto objects = testing::run({"/usr/bin/rados", "--conf", conf_, "-p", ceph_pool_, "ls"});
+  ASSERT_TRUE(objects.succeeded()) << objects.err;
+  const std::string data_prefix = info("fromfile")["block_name_prefix"].get<std::string>() + ".";
+  std::size_t data_objects = 0;
+  for (std::size_t at = objects.out.find(data_prefix); at != std::string::npos;
+       at = objects.out.find(data_prefix, at + 1)) {
+    ++data_objects;
+  }
+  EXPECT_EQ(data_objects, 2U) << "objects 0 and 3 of 4 hold data; the hole wrote none";
+
+  // RBD disk → image file in a directory pool (createDiskImageFromDisk): a sparse raw file
+  // with the content `rbd export` gives.
+  auto exported = storage().createImageFromDisk("vmp", "fromfile", "files", "cephrbd", "copy");
+  ASSERT_TRUE(exported.has_value()) << exported.error().message;
+  const fs::path copy = base_ / "files" / "copy" / "copy";
+  EXPECT_EQ(exported->current, copy);
+  EXPECT_EQ(exported->format, "raw");
+  EXPECT_EQ(sha256(copy), rbdSha256("fromfile"));
+  EXPECT_TRUE(fs::exists(base_ / "files" / "copy" / "config.json"));
+  struct stat sparse {};
+  ASSERT_EQ(::stat(copy.c_str(), &sparse), 0);
+  EXPECT_LT(static_cast<std::uint64_t>(sparse.st_blocks) * 512U, 4U << 20)
+      << "the 12 MiB hole stays a hole";
+
+  // A clone reads through its parent: its export is the parent's content plus its own writes.
+  auto clone = storage().createDiskFromImage("vmp", "cephrbd", "clone", spec("golden"), false);
+  ASSERT_TRUE(clone.has_value()) << clone.error().message;
+  write("clone", "own bytes");
+  auto from_clone = storage().createImageFromDisk("vmp", "clone", "files", "cephrbd", "fromclone");
+  ASSERT_TRUE(from_clone.has_value()) << from_clone.error().message;
+  EXPECT_EQ(sha256(from_clone->current), rbdSha256("clone"));
+  EXPECT_NE(sha256(from_clone->current), file_sum);
+
+  // The target exists already: refused, nothing changed; a disk image is not a disk.
+  auto again = storage().createImageFromDisk("vmp", "fromfile", "files", "cephrbd", "copy");
+  ASSERT_FALSE(again.has_value());
+  EXPECT_EQ(again.error().code, util::ErrorCode::AlreadyExists);
+  auto not_disk = storage().createImageFromDisk("vmp", "golden", "files", "cephrbd", "x");
+  ASSERT_FALSE(not_disk.has_value());
+  EXPECT_FALSE(fs::exists(base_ / "files" / "x"));
+
+  for (const char* name : {"copy", "fromclone"}) {
+    ASSERT_TRUE(storage().deleteImage("files", "localfs", name).has_value());
+  }
+  for (const char* name : {"clone", "fromfile"}) {
+    ASSERT_TRUE(storage().deleteDisk("vmp", "cephrbd", name).has_value());
+  }
+  ASSERT_TRUE(storage().deleteImage("vmp", "cephrbd", "golden").has_value());
+}
+
+TEST_F(RbdStorage, TheCephxKeyForLibvirtIsTheClientsKey) {
+  // The fixture's cluster requires cephx; the key libvirt's secret gets is client.admin's.
+  RbdSettings settings;
+  settings.conf = conf_;
+  auto cluster = RbdCluster::shared(settings);
+  ASSERT_TRUE(cluster.has_value()) << cluster.error().message;
+  auto key = (*cluster)->cephxKey();
+  ASSERT_TRUE(key.has_value()) << key.error().message;
+  ASSERT_TRUE(key->has_value()) << "cephx is on: a key is expected";
+  EXPECT_EQ((*key)->user, "admin");
+  auto expected = testing::ceph(conf_, {"auth", "get-key", "client.admin"});
+  ASSERT_TRUE(expected.succeeded()) << expected.err;
+  EXPECT_EQ((*key)->key_base64, expected.out.substr(0, expected.out.find_last_not_of("\n ") + 1));
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // test:///default in this process. Each step reads the outcome back from the object and checks
 // the files on disk.
 
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -14,14 +15,11 @@
 #include <fmt/format.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
-#include "core/lifecycle/engine.h"
-#include "core/lifecycle/request_marker.h"
-#include "core/virt/connection.h"
-#include "integration/kube_client/kube_lite_client.h"
+#include "integration/sdsctl/engine_harness.h"
 #include "sdsctl/storage_operations.h"
-#include "virtctl/watched_kinds.h"
 
 namespace univirt::sdsctl {
 namespace {
@@ -30,39 +28,12 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using ::testing::HasSubstr;
 
-constexpr const char* kUri = "test:///default";
 constexpr const char* kNode = "sds-node";
-
-kube::ResourceRef resourceOf(const std::string& kind) {
-  static const std::map<std::string, std::string> kPlural = {
-      {kPoolKind, "virtualmachinepools"},
-      {kDiskKind, "virtualmachinedisks"},
-      {kImageKind, "virtualmachinediskimages"},
-      {kSnapshotKind, "virtualmachinedisksnapshots"}};
-  return virtctl::doslabResource(kPlural.at(kind));
-}
 
 class StorageThroughEngine : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    server_ = new univirt::testing::KubeLiteProcess();
-    ASSERT_TRUE(server_->start()) << server_->lastError();
-    for (const char* crd : {"virtualmachinepool", "virtualmachinedisk", "virtualmachinediskimage",
-                            "virtualmachinedisksnapshot"}) {
-      auto applied = server_->kubectl(
-          {"apply", "-f", fmt::format("{}/daemons/crds/{}.yaml", UNIVIRT_SOURCE_DIR, crd)});
-      ASSERT_EQ(applied.exit_code, 0) << applied.err;
-      ASSERT_EQ(server_
-                    ->kubectl({"wait", "--for=condition=Established", "--timeout=30s",
-                               fmt::format("crd/{}s.doslab.io", crd)})
-                    .exit_code,
-                0);
-    }
-  }
-  static void TearDownTestSuite() {
-    delete server_;
-    server_ = nullptr;
-  }
+  static void SetUpTestSuite() { server_ = testing::startStorageKubeLite(); }
+  static void TearDownTestSuite() { server_.reset(); }
 
   void SetUp() override {
     ASSERT_NE(server_, nullptr);
@@ -74,55 +45,33 @@ class StorageThroughEngine : public ::testing::Test {
     dir_ = fs::canonical(pattern);
     fs::create_directories(dir_ / "iso");
     ns_ = fmt::format("sds-{}", ++counter_);
-    ASSERT_EQ(server_->kubectl({"create", "namespace", ns_}).exit_code, 0);
-    auto client = kube::testing::clientFor(*server_);
-    ASSERT_TRUE(client.has_value());
-    client_ = std::move(*client);
-    auto connection = virt::Connection::open(kUri);
-    ASSERT_TRUE(connection.has_value());
-    connection_ = std::make_shared<virt::Connection>(std::move(*connection));
-
-    deps_.connect = [this]() -> util::Result<std::shared_ptr<virt::Connection>> {
-      return connection_;
-    };
-    deps_.client = client_.get();
-    deps_.node_name = kNode;
-    deps_.settings.path_roots = {(dir_ / "iso").string()};
-    addStorageOperations(table_, deps_);
-    std::vector<lifecycle::WatchedKind> kinds;
-    for (auto& kind : virtctl::watchedKinds(table_)) {
-      if (!table_.operationsOf(kind.kind).empty()) {
-        kinds.push_back(std::move(kind));
-      }
-    }
-    ASSERT_EQ(kinds.size(), 4U);
-    addCleanupFinalizers(kinds);
-    engine_ = std::make_unique<lifecycle::LifecycleEngine>(
-        *client_, table_, std::move(kinds),
-        lifecycle::EngineOptions{.node_name = kNode,
-                                 .namespace_name = ns_,
-                                 .workers = 2,
-                                 .validation = {.path_roots = deps_.settings.path_roots}});
-    engine_->start();
-    ASSERT_TRUE(engine_->waitForSync(20s));
+    StorageSettings settings;
+    settings.path_roots = {(dir_ / "iso").string()};
+    engine_ = std::make_unique<testing::StorageEngine>(*server_, ns_, kNode, std::move(settings));
+    ASSERT_EQ(engine_->error(), "");
+    engine_->cleanUpPool("ljx");
+    engine_->cleanUpPool("pooltest");
   }
 
   void TearDown() override {
-    if (engine_) {
-      engine_->stop();
-    }
-    if (connection_) {
-      for (const char* name : {"ljx", "pooltest"}) {
-        if (auto pool = connection_->lookupStoragePool(name); pool.has_value()) {
-          (void)pool->destroy();
-          (void)pool->undefine();
-        }
-      }
+    engine_.reset();
+    for (const auto& mounted : mounts_) {
+      ::umount2(mounted.c_str(), MNT_DETACH);
     }
     if (!dir_.empty()) {
       std::error_code ignored;
       fs::remove_all(dir_, ignored);
     }
+  }
+
+  // A fresh engine (in a fresh namespace) with other settings.
+  void restartWith(StorageSettings settings) {
+    engine_.reset();
+    ns_ = fmt::format("sds-{}", ++counter_);
+    engine_ = std::make_unique<testing::StorageEngine>(*server_, ns_, kNode, std::move(settings));
+    ASSERT_EQ(engine_->error(), "");
+    engine_->cleanUpPool("ljx");
+    engine_->cleanUpPool("pooltest");
   }
 
   // An upstream example with this node, this namespace and `adapt` applied to its request.
@@ -146,45 +95,11 @@ class StorageThroughEngine : public ::testing::Test {
     return object["spec"]["lifecycle"].begin().value();
   }
 
-  void apply(const nlohmann::json& object) {
-    auto applied = server_->kubectl({"apply", "-f", "-"}, {}, object.dump());
-    ASSERT_EQ(applied.exit_code, 0) << applied.err;
-  }
-
-  // Waits for the outcome of `operation` on the object; {} once the object is gone.
   kube::Object outcome(const std::string& kind, const std::string& name,
                        const std::string& operation) {
-    kube::Object last;
-    const auto deadline = std::chrono::steady_clock::now() + 60s;
-    while (std::chrono::steady_clock::now() < deadline) {
-      auto got = client_->get(resourceOf(kind), {ns_, name});
-      if (!got.has_value()) {
-        if (got.error().code == util::ErrorCode::NotFound) {
-          return {};
-        }
-      } else {
-        last = *got;
-        const auto op = last.value("status", nlohmann::json::object())
-                            .value("lastOperation", nlohmann::json::object());
-        const bool marked = last["metadata"]
-                                .value("annotations", nlohmann::json::object())
-                                .contains(std::string(lifecycle::kOperationAnnotation));
-        if (op.value("name", "") == operation && op.value("phase", "Running") != "Running" &&
-            !marked && !last["spec"].contains("lifecycle")) {
-          return last;
-        }
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    ADD_FAILURE() << "no outcome of " << operation << " on " << name << ": " << last.dump();
-    return last;
+    return engine_->outcome(kind, name, operation);
   }
-
-  kube::Object run(const nlohmann::json& object) {
-    apply(object);
-    return outcome(object["kind"], object["metadata"]["name"],
-                   object["spec"]["lifecycle"].begin().key());
-  }
+  kube::Object run(const nlohmann::json& object) { return engine_->run(object); }
 
   kube::Object expectSuccess(const nlohmann::json& object) {
     kube::Object done = run(object);
@@ -211,19 +126,15 @@ class StorageThroughEngine : public ::testing::Test {
   }
 
   kube::Object get(const std::string& kind, const std::string& name) {
-    auto got = client_->get(resourceOf(kind), {ns_, name});
-    return got.has_value() ? *got : kube::Object{};
+    return engine_->get(kind, name);
   }
 
-  static inline univirt::testing::KubeLiteProcess* server_ = nullptr;
+  static inline std::unique_ptr<univirt::testing::KubeLiteProcess> server_;
   static inline int counter_ = 0;
   fs::path dir_;
   std::string ns_;
-  std::unique_ptr<kube::Client> client_;
-  std::shared_ptr<virt::Connection> connection_;
-  StorageOperationDeps deps_;
-  lifecycle::OperationTable table_;
-  std::unique_ptr<lifecycle::LifecycleEngine> engine_;
+  std::vector<std::string> mounts_;
+  std::unique_ptr<testing::StorageEngine> engine_;
 };
 
 TEST_F(StorageThroughEngine, UpstreamExamplesRunInOrder) {
@@ -263,12 +174,12 @@ TEST_F(StorageThroughEngine, UpstreamExamplesRunInOrder) {
   EXPECT_EQ(image["spec"]["volume"]["current"],
             (dir_ / "ljx" / "centos7-iso" / "centos7-iso").string());
 
-  auto adaptSnapshot = [](nlohmann::json& object) {
+  auto adapt_snapshot = [](nlohmann::json& object) {
     requestOf(object)["type"] = "localfs";
     requestOf(object)["pool"] = "pooltest";
     requestOf(object)["source"] = "disktest";
   };
-  auto snapshot = expectSuccess(example("VMDSN-CreateVMDSnapshot.json", adaptSnapshot));
+  auto snapshot = expectSuccess(example("VMDSN-CreateVMDSnapshot.json", adapt_snapshot));
   const fs::path overlay = dir_ / "pooltest" / "disktest" / "backuptest1-snapshot";
   EXPECT_EQ(snapshot["spec"]["volume"]["filename"], overlay.string());
   EXPECT_EQ(snapshot["spec"]["volume"]["full_backing_filename"], base.string());
@@ -276,10 +187,10 @@ TEST_F(StorageThroughEngine, UpstreamExamplesRunInOrder) {
   EXPECT_EQ(get(kDiskKind, "disktest")["spec"]["volume"]["current"], overlay.string())
       << "the source VirtualMachineDisk follows the overlay chain";
 
-  expectSuccess(example("VMDSN-RevertVMDSnapshot.json", adaptSnapshot));
+  expectSuccess(example("VMDSN-RevertVMDSnapshot.json", adapt_snapshot));
   EXPECT_EQ(get(kDiskKind, "disktest")["spec"]["volume"]["current"], overlay.string());
 
-  EXPECT_TRUE(run(example("VMDSN-DeleteVMDSnapshot.json", adaptSnapshot)).empty())
+  EXPECT_TRUE(run(example("VMDSN-DeleteVMDSnapshot.json", adapt_snapshot)).empty())
       << "deleteDiskExternalSnapshot removes the object";
   EXPECT_FALSE(fs::exists(overlay));
   EXPECT_EQ(get(kDiskKind, "disktest")["spec"]["volume"]["current"], base.string());
@@ -294,7 +205,7 @@ TEST_F(StorageThroughEngine, UpstreamExamplesRunInOrder) {
   EXPECT_FALSE(fs::exists(dir_ / "pooltest" / "disktest"));
 
   EXPECT_TRUE(run(example("VMP-DeleteVMPool.json")).empty());
-  EXPECT_FALSE(connection_->lookupStoragePool("pooltest").has_value());
+  EXPECT_FALSE(engine_->connection().lookupStoragePool("pooltest").has_value());
   EXPECT_FALSE(fs::exists(dir_ / "pooltest"));
 }
 
@@ -318,7 +229,7 @@ TEST_F(StorageThroughEngine, AFailedCleanupKeepsTheObject) {
                         [](nlohmann::json& object) { requestOf(object)["capacity"] = "16M"; }));
   const fs::path file = dir_ / "pooltest" / "disktest" / "disktest";
   const std::string domain_name = fmt::format("uvt-sds-finalizer-{}", ::getpid());
-  auto domain = connection_->defineDomain(fmt::format(
+  auto domain = engine_->connection().defineDomain(fmt::format(
       "<domain type='test'><name>{}</name><memory>131072</memory><os><type>hvm</type></os>"
       "<devices><disk type='file' device='disk'><source file='{}'/><target dev='vda'/></disk>"
       "</devices></domain>",
@@ -331,7 +242,8 @@ TEST_F(StorageThroughEngine, AFailedCleanupKeepsTheObject) {
   bool warned = false;
   const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (!warned && std::chrono::steady_clock::now() < deadline) {
-    auto events = client_->list(kube::ResourceRef{"events.k8s.io", "v1", "events", true}, ns_);
+    auto events =
+        engine_->client().list(kube::ResourceRef{"events.k8s.io", "v1", "events", true}, ns_);
     for (const auto& event : events.has_value() ? events->items : std::vector<kube::Object>{}) {
       warned = warned || (event.value("type", "") == "Warning" &&
                           event.value("note", "").find(fmt::format("domain '{}'", domain_name)) !=
@@ -383,6 +295,71 @@ TEST_F(StorageThroughEngine, PathEscapesAndBadCapacitiesAreRefused) {
     EXPECT_THAT(message, HasSubstr(fmt::format("source '{}' is refused", source)));
   }
   EXPECT_FALSE(fs::exists(dir_ / "pooltest" / "escape"));
+}
+
+TEST_F(StorageThroughEngine, ImageHubUploadAndDownload) {
+  // A tmpfs stands in for the NFS share (no nfsd runs here), accepted as `nfs` and configured
+  // as a path root like the directory of the share would be.
+  const fs::path share = dir_ / "nfspool";
+  fs::create_directories(share);
+  if (::mount("tmpfs", share.c_str(), "tmpfs", 0, "size=64m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  mounts_.push_back(share.string());
+  StorageSettings settings;
+  settings.path_roots = {(dir_ / "iso").string(), share.string()};
+  settings.file.mount_fs_types[PoolType::Nfs].push_back("tmpfs");
+  restartWith(std::move(settings));
+
+  expectSuccess(pool("pooltest", "vmdi"));
+  std::ofstream(dir_ / "iso" / "hub.iso") << std::string(8192, 'h');
+  expectSuccess(engine_->object(kImageKind, "diskhub111-image", "createDiskImage",
+                                {{"type", "localfs"},
+                                 {"imageType", "iso"},
+                                 {"targetPool", "pooltest"},
+                                 {"source", (dir_ / "iso" / "hub.iso").string()}}));
+  const auto before = get(kImageKind, "diskhub111-image")["spec"]["volume"];
+
+  // Upstream's sdsctl/test/nfs/image/03-UploadDiskImage.json, target-path adapted.
+  auto uploaded = expectSuccess(
+      engine_->object(kImageKind, "diskhub111-image", "uploadDiskImage",
+                      {{"type", "nfs"}, {"pool", "pooltest"}, {"target-path", share.string()}}));
+  ASSERT_TRUE(fs::exists(share / "diskhub111-image"));
+  EXPECT_EQ(fs::file_size(share / "diskhub111-image"), 8192U);
+  EXPECT_EQ(uploaded["spec"]["volume"], before) << "upload leaves .spec.volume as it is";
+
+  // Upstream's sdsctl/test/nfs/image/04-DownloadDiskImage.json, source-path adapted.
+  auto downloaded =
+      expectSuccess(engine_->object(kImageKind, "image-download", "downloadDiskImage",
+                                    {{"type", "nfs"},
+                                     {"pool", "pooltest"},
+                                     {"source-path", (share / "diskhub111-image").string()}}));
+  const fs::path copy = dir_ / "pooltest" / "image-download" / "image-download";
+  EXPECT_EQ(downloaded["spec"]["volume"]["current"], copy.string());
+  EXPECT_EQ(downloaded["spec"]["volume"]["pool"], "pooltest");
+  EXPECT_EQ(downloaded["spec"]["volume"]["format"], "raw");
+  EXPECT_EQ(downloaded["spec"]["volume"]["type"], "localfs");
+  EXPECT_EQ(downloaded["spec"]["volume"]["source-path"],
+            "nfs:" + (share / "diskhub111-image").string());
+  EXPECT_EQ(fs::file_size(copy), 8192U);
+
+  // Upstream's sdsctl/test/cephrgw/image/03-UploadDiskImage.json: refused, nothing written.
+  const std::string rgw = failureOf(engine_->object(
+      kImageKind, "diskhub111-image", "uploadDiskImage",
+      {{"type", "cephrgw"}, {"pool", "pooltest"}, {"target-path", "/wanna/diskhub111-image2"}}));
+  EXPECT_THAT(rgw, HasSubstr("'cephrgw' (a Ceph RGW S3 bucket) is not supported"));
+
+  // A path outside the roots is refused.
+  const std::string escape = failureOf(
+      engine_->object(kImageKind, "escaped", "downloadDiskImage",
+                      {{"type", "nfs"}, {"pool", "pooltest"}, {"source-path", "/etc/passwd"}}));
+  EXPECT_THAT(escape, HasSubstr("source-path '/etc/passwd' is refused"));
+  EXPECT_FALSE(fs::exists(dir_ / "pooltest" / "escaped"));
+
+  // kubectl delete of a downloaded image removes its files through the finalizer.
+  engine_->deleteAndWait("vmdi", "image-download", kImageKind);
+  EXPECT_FALSE(fs::exists(copy.parent_path()));
+  engine_->deleteAndWait("vmdi", "diskhub111-image", kImageKind);
 }
 
 }  // namespace

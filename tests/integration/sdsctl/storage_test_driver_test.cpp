@@ -12,7 +12,9 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "core/util/exec.h"
 #include "core/virt/connection.h"
+#include "sdsctl/file_copy.h"
 #include "sdsctl/storage.h"
 
 namespace univirt::sdsctl {
@@ -314,6 +316,104 @@ TEST_F(StorageOnTestDriver, ExternalSnapshotsOffline) {
   EXPECT_EQ(deleted->current, base_ / "pooltest" / "d" / "d");
   EXPECT_THAT(source_of(), HasSubstr(fmt::format("file='{}'", deleted->current.string())));
   ASSERT_TRUE(connection_->lookupDomain(vm)->undefine().has_value());
+}
+
+TEST_F(StorageOnTestDriver, ImageHubUploadAndDownloadOverAnNfsDirectory) {
+  createPool("images", "vmdi");
+  // A tmpfs stands in for the NFS share (no nfsd runs here); it is under a path root.
+  const fs::path hub = base_ / "hub";
+  fs::create_directories(hub);
+  if (::mount("tmpfs", hub.c_str(), "tmpfs", 0, "size=64m") != 0) {
+    GTEST_SKIP() << "cannot mount a tmpfs here (needs root): " << std::strerror(errno);
+  }
+  mounts_.push_back(hub.string());
+  settings_.path_roots.push_back(hub.string());
+  {
+    // Data, then a long zero run (a hole in the copies), then data again.
+    std::ofstream raw(base_ / "iso" / "golden.raw", std::ios::binary);
+    raw << std::string(4096, 'a') << std::string(3 << 20, '\0') << std::string(100, 'z');
+  }
+  auto image = storage().createImage("images", "localfs", "golden",
+                                     (base_ / "iso" / "golden.raw").string(), "qcow2");
+  ASSERT_TRUE(image.has_value()) << image.error().message;
+
+  auto not_nfs = storage().uploadImage("images", "", "golden", "nfs", hub.string());
+  ASSERT_FALSE(not_nfs.has_value());
+  EXPECT_THAT(not_nfs.error().message, HasSubstr("a 'tmpfs' mount, not an NFS share"));
+  EXPECT_FALSE(fs::exists(hub / "golden"));
+  settings_.file.mount_fs_types[PoolType::Nfs].push_back("tmpfs");
+
+  auto rgw = storage().uploadImage("images", "", "golden", "cephrgw", "/bucket/golden");
+  ASSERT_FALSE(rgw.has_value());
+  EXPECT_THAT(rgw.error().message, HasSubstr("'cephrgw' (a Ceph RGW S3 bucket) is not supported"));
+
+  auto uploaded = storage().uploadImage("images", "", "golden", "nfs", hub.string());
+  ASSERT_TRUE(uploaded.has_value()) << uploaded.error().message;
+  EXPECT_EQ(uploaded->file, hub / "golden");
+  EXPECT_FALSE(uploaded->already_there);
+  EXPECT_EQ(uploaded->bytes, fs::file_size(image->current));
+  EXPECT_TRUE(*sameContent(image->current, hub / "golden"));
+  // Only the image arrived: no temporary file is left behind.
+  EXPECT_EQ(std::distance(fs::directory_iterator(hub), fs::directory_iterator()), 1);
+  // Again (a retried request): the identical copy is fine and is not rewritten.
+  auto again = storage().uploadImage("images", "", "golden", "nfs", hub.string());
+  ASSERT_TRUE(again.has_value()) << again.error().message;
+  EXPECT_TRUE(again->already_there);
+
+  // Download it back as a new image: byte for byte the same, with its config.json.
+  auto downloaded = storage().downloadImage("images", "", "copy", "nfs", (hub / "golden").string());
+  ASSERT_TRUE(downloaded.has_value()) << downloaded.error().message;
+  EXPECT_EQ(downloaded->current, base_ / "images" / "copy" / "copy");
+  EXPECT_EQ(downloaded->format, "qcow2");
+  EXPECT_TRUE(*sameContent(hub / "golden", downloaded->current));
+  EXPECT_TRUE(fs::exists(base_ / "images" / "copy" / "config.json"));
+  auto twice = storage().downloadImage("images", "", "copy", "nfs", (hub / "golden").string());
+  ASSERT_FALSE(twice.has_value());
+  EXPECT_EQ(twice.error().code, util::ErrorCode::AlreadyExists);
+
+  // A different file under the name in the hub is never overwritten.
+  std::ofstream(hub / "other") << "someone else's file";
+  fs::copy_file(hub / "golden", hub / "keep");
+  std::ofstream(hub / "golden", std::ios::app) << "changed";
+  auto clash = storage().uploadImage("images", "", "golden", "nfs", hub.string());
+  ASSERT_FALSE(clash.has_value());
+  EXPECT_EQ(clash.error().code, util::ErrorCode::AlreadyExists);
+  EXPECT_THAT(clash.error().message, HasSubstr("never overwritten"));
+  EXPECT_FALSE(*sameContent(hub / "keep", hub / "golden"));
+
+  // Paths outside the roots, with '..' or through a symbolic link are refused.
+  fs::create_directories(base_ / "elsewhere");
+  fs::create_symlink(base_ / "elsewhere", hub / "link");
+  fs::create_symlink(hub / "keep", hub / "keep-link");
+  const std::vector<std::pair<std::string, std::string>> targets = {
+      {"relative/dir", "not an absolute path"},
+      {(base_ / "elsewhere").string(), "under no configured path root"},
+      {(hub / ".." / "elsewhere").string(), "contains '..'"},
+      {(hub / "link").string(), "is a symbolic link"},
+  };
+  for (const auto& [target, why] : targets) {
+    auto refused = storage().uploadImage("images", "", "golden", "nfs", target);
+    ASSERT_FALSE(refused.has_value()) << target;
+    EXPECT_THAT(refused.error().message, HasSubstr(why)) << target;
+  }
+  EXPECT_FALSE(fs::exists(base_ / "elsewhere" / "golden"));
+  for (const auto& source :
+       {(hub / "keep-link").string(), (hub / "link" / "x").string(), std::string("/etc/passwd")}) {
+    auto refused = storage().downloadImage("images", "", "bad", "nfs", source);
+    ASSERT_FALSE(refused.has_value()) << source;
+  }
+  EXPECT_FALSE(fs::exists(base_ / "images" / "bad"));
+
+  // An image whose backing file lies outside the pool is refused and leaves nothing behind.
+  const fs::path overlay = hub / "overlay.qcow2";
+  auto made = util::runProgram({"/usr/bin/qemu-img", "create", "-q", "-f", "qcow2", "-F", "qcow2",
+                                "-b", (hub / "keep").string(), overlay.string()});
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  ASSERT_TRUE(made->succeeded()) << made->err;
+  auto backed = storage().downloadImage("images", "", "backed", "nfs", overlay.string());
+  ASSERT_FALSE(backed.has_value());
+  EXPECT_THAT(backed.error().message, HasSubstr("has a backing file"));
+  EXPECT_FALSE(fs::exists(base_ / "images" / "backed"));
 }
 
 }  // namespace

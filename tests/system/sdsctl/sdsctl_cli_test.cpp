@@ -38,7 +38,7 @@ TEST(SdsctlCli, HelpListsEveryOperation) {
   lifecycle::OperationTable table;
   const StorageOperationDeps deps;
   addStorageOperations(table, deps);
-  ASSERT_EQ(table.all().size(), 19U);
+  ASSERT_EQ(table.all().size(), 21U);
   for (const auto& operation : table.all()) {
     EXPECT_THAT(help.out, HasSubstr(upstreamCommand(operation.key))) << operation.key;
     EXPECT_THAT(help.out, HasSubstr(operation.summary.substr(0, 30))) << operation.key;
