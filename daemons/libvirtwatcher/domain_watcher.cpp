@@ -18,8 +18,7 @@ std::unique_ptr<prometheus::Registry> ownRegistryUnless(const prometheus::Regist
 DomainWatcher::DomainWatcher(kube::Client& client, virt::ReconnectingConnection& libvirt,
                              WatcherOptions options, util::Clock& clock,
                              prometheus::Registry* registry)
-    : client_(client),
-      libvirt_(libvirt),
+    : libvirt_(libvirt),
       options_(std::move(options)),
       clock_(clock),
       own_registry_(ownRegistryUnless(registry)),
@@ -79,7 +78,8 @@ WatcherStats DomainWatcher::stats() const {
                       .api_writes = sync.writes + sync.events,
                       .coalesced = coalesced_.load(),
                       .reconnects = reconnects_.load(),
-                      .device_files_moved = sync.device_files_moved};
+                      .device_files_moved = sync.device_files_moved,
+                      .ovn = sync.ovn};
 }
 
 void DomainWatcher::onConnectionStatus(const virt::ConnectionStatus& status) {

@@ -64,6 +64,7 @@ struct WatcherStats {
   std::int64_t coalesced = 0;   // events that joined another event's refresh
   std::int64_t reconnects = 0;  // connections subscribed to after the first
   std::int64_t device_files_moved = 0;
+  OvnSyncStats ovn = {};  // VM NIC bindings on starts and stops (ovn_port_sync.h)
 };
 
 class DomainWatcher {
@@ -98,7 +99,6 @@ class DomainWatcher {
   void note(const std::string& domain, const PendingEvents& pending);
   void process(const std::string& domain);
 
-  kube::Client& client_;
   virt::ReconnectingConnection& libvirt_;
   const WatcherOptions options_;
   util::Clock& clock_;

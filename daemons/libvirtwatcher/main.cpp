@@ -17,6 +17,7 @@
 #include "core/virt/reconnecting_connection.h"
 #include "libvirtwatcher/domain_watcher.h"
 #include "libvirtwatcher/watcher_options.h"
+#include "ovnctl/ovsdb_client.h"
 #include "virtctl/virtctl_options.h"
 
 namespace {
@@ -56,6 +57,13 @@ int runWatcher(const util::Config& config) {
     return util::kExitFailure;
   }
   const std::string node = univirt::virtctl::resolveNodeName(config, util::processEnvironment());
+  for (const char* option : {"ovn-nb", "ovs-db"}) {
+    if (const std::string& endpoint = config.getString(option); !endpoint.empty()) {
+      if (auto parsed = univirt::ovnctl::parseEndpoint(endpoint); !parsed.has_value()) {
+        throw util::UsageError(fmt::format("--{}: {}", option, parsed.error().message));
+      }
+    }
+  }
 
   if (auto registered = virt::EventLoop::registerDefaultImpl(); !registered.has_value()) {
     log::error("libvirt event loop", {{"err", registered.error().message}});
@@ -74,7 +82,9 @@ int runWatcher(const util::Config& config) {
                               .ha_max_tries = static_cast<int>(config.getInt("ha-max-tries")),
                               .ha_retry_delay = config.getDuration("ha-retry-delay"),
                               .devices_dir = config.getString("devices-dir"),
-                              .undefined_devices_dir = config.getString("undefined-devices-dir")},
+                              .undefined_devices_dir = config.getString("undefined-devices-dir"),
+                              .ovn_northbound = config.getString("ovn-nb"),
+                              .ovs_db = config.getString("ovs-db")},
                      .workers = static_cast<std::size_t>(config.getInt("workers")),
                      .coalesce_window = config.getDuration("coalesce-window")},
       util::Clock::real(), &daemon.registry());

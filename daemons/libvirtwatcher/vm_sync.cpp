@@ -126,6 +126,7 @@ VmSync::VmSync(kube::Client& client, virtctl::ConnectionProvider connect, SyncOp
       clock_(clock),
       recorder_(client, kube::EventSource{.component = "virtctl", .host = options_.node_name},
                 clock),
+      ovn_(recorder_, options_.ovn_northbound, options_.ovs_db),
       metrics_(metrics) {
   deps_.settings.node_name = options_.node_name;
   deps_.settings.home_namespace = options_.home_namespace;
@@ -137,7 +138,8 @@ SyncStats VmSync::stats() const {
                    .events = events_.load(),
                    .ha_restarts = ha_restarts_.load(),
                    .ha_failures = ha_failures_.load(),
-                   .device_files_moved = device_files_moved_.load()};
+                   .device_files_moved = device_files_moved_.load(),
+                   .ovn = ovn_.stats()};
 }
 
 SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
@@ -232,7 +234,17 @@ SyncResult VmSync::sync(const std::string& domain, const PendingEvents& pending,
                                              {"powerstate", refreshed->reason},
                                              {"events", pending.count}});
   }
-  if (restart && options_.ha_max_tries > 0) {
+  const bool ha_restart = restart && options_.ha_max_tries > 0;
+  const bool running = refreshed->reason == "Running";
+  if (ovn_.enabled()) {
+    // Errors are logged and recorded as Events by OvnPortSync; the refresh stands.
+    if (running && (pending.last_type == DomainEventType::Started || pending.resync)) {
+      static_cast<void>(ovn_.started(*written, domain));
+    } else if (pending.stopped && !ha_restart && !running && refreshed->reason != "Paused") {
+      static_cast<void>(ovn_.stopped(*written, domain));
+    }
+  }
+  if (ha_restart) {
     restartForHa(*written, domain, stop);
   }
   return changed ? SyncResult::Written : SyncResult::Unchanged;

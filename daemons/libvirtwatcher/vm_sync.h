@@ -13,7 +13,11 @@
 //   4. Otherwise virtctl's refreshVm (the same read-back a request gets) is written with one
 //      conditional update, re-read and retried on conflict — and not written at all when the
 //      object already shows that state.
-//   5. A Stopped event that univirt did not ask for (no stop/delete/save/migrate request pending,
+//   5. With OVN on (ovn_port_sync.h), after a successful refresh: a Started event (or a resync
+//      finding the domain running) binds the domain's recorded NICs again; a Stopped event
+//      that is neither a migration nor followed by an HA restart detaches their ports and keeps
+//      the records.
+//   6. A Stopped event that univirt did not ask for (no stop/delete/save/migrate request pending,
 //      running or last), on an object labelled `ha`, with the domain still not running: start
 //      it, at most `ha_max_tries` times `ha_retry_delay` apart, with upstream's Events
 //      (reason Stopped, operation startVMbyHA, Doing then Done).
@@ -32,6 +36,7 @@
 #include "core/kube/events.h"
 #include "core/util/clock.h"
 #include "core/virt/domain_events.h"
+#include "libvirtwatcher/ovn_port_sync.h"
 #include "virtctl/vm/vm_operations.h"
 
 namespace univirt::libvirtwatcher {
@@ -77,6 +82,10 @@ struct SyncOptions {
   // an empty devices_dir moves nothing.
   std::string devices_dir = "/var/lib/libvirt/devices";
   std::string undefined_devices_dir = "/tmp";
+  // OVN (ovn_port_sync.h): the northbound and Open_vSwitch endpoints ("unix:PATH" or
+  // "tcp:HOST:PORT"); an empty northbound turns it off.
+  std::string ovn_northbound = {};
+  std::string ovs_db = {};
 };
 
 struct SyncStats {
@@ -85,6 +94,7 @@ struct SyncStats {
   std::int64_t ha_restarts = 0;
   std::int64_t ha_failures = 0;
   std::int64_t device_files_moved = 0;
+  OvnSyncStats ovn = {};
 };
 
 class WatcherMetrics;
@@ -111,6 +121,7 @@ class VmSync {
   util::Clock& clock_;
   virtctl::VmOperationDeps deps_;
   kube::EventRecorder recorder_;
+  OvnPortSync ovn_;
   WatcherMetrics* metrics_;
   std::atomic<std::int64_t> writes_{0};
   std::atomic<std::int64_t> events_{0};

@@ -56,6 +56,18 @@ const util::ConfigOption kOptions[] = {
      .flag = "--undefined-devices-dir",
      .default_value = "/tmp",
      .help = "where the device files of an undefined domain are moved (as upstream: /tmp)"},
+    {.name = "ovn-nb",
+     .env = "UNIVIRT_OVN_NB",
+     .flag = "--ovn-nb",
+     .default_value = "",
+     .help = "OVN northbound database whose VM NIC bindings follow domain starts and stops "
+             "(as virtctl's --ovn-nb: unix:PATH or tcp:HOST:PORT); empty: OVN off"},
+    {.name = "ovs-db",
+     .env = "UNIVIRT_OVS_DB",
+     .flag = "--ovs-db",
+     .default_value = "",
+     .help = "this node's Open_vSwitch database, to link a started VM's OVS interface to its "
+             "logical switch port (as virtctl's --ovs-db); empty: none"},
     {.name = "lock-file",
      .env = "UNIVIRT_LOCK_FILE",
      .flag = "--lock-file",

@@ -1,6 +1,8 @@
 #include "ovnctl/vm_ports.h"
 
 #include <algorithm>
+#include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -44,6 +46,57 @@ util::Result<std::vector<detail::PortRow>> portsOfMac(const OvsdbClient& client,
     }
   }
   return ports;
+}
+
+struct SwitchRecords {
+  std::string uuid = {};
+  std::string name = {};
+  ovsdb::StringMap records = {};  // key (kNicRecordPrefix + mac) -> "<domain> <ip|dynamic>"
+};
+
+std::string recordKey(const std::string& mac) { return kNicRecordPrefix + compactMac(mac); }
+
+// Every switch with the NIC binding records univirt keeps in its external_ids.
+util::Result<std::vector<SwitchRecords>> switchRecords(const OvsdbClient& client) {
+  auto result = detail::read(
+      client,
+      Json::array({ovsdb::select(kSwitchTable, Json::array(), {"_uuid", "name", "external_ids"})}));
+  if (!result) {
+    return result.error();
+  }
+  std::vector<SwitchRecords> out;
+  for (const auto& row : ovsdb::rowsOf((*result)[0])) {
+    SwitchRecords sw{.uuid = ovsdb::uuidOf(row.at("_uuid")),
+                     .name = row.at("name").get<std::string>()};
+    for (auto& [key, value] : ovsdb::stringMap(row.at("external_ids"))) {
+      if (key.starts_with(kNicRecordPrefix)) {
+        sw.records.emplace(key, value);
+      }
+    }
+    if (!sw.records.empty()) {
+      out.push_back(std::move(sw));
+    }
+  }
+  return out;
+}
+
+// "aa:bb:cc:dd:ee:ff" back from the compact form of a record key.
+std::string macOfRecordKey(const std::string& key) {
+  const std::string compact = key.substr(std::string_view(kNicRecordPrefix).size());
+  std::string mac;
+  for (std::size_t i = 0; i < compact.size(); ++i) {
+    if (i > 0 && i % 2 == 0) {
+      mac.push_back(':');
+    }
+    mac.push_back(compact[i]);
+  }
+  return mac;
+}
+
+Json deleteRecord(const std::string& switch_uuid, const std::string& key) {
+  return ovsdb::mutate(
+      kSwitchTable, ovsdb::byUuid(switch_uuid),
+      Json::array({ovsdb::mutation("external_ids", "delete", ovsdb::stringSet({key}))}));
 }
 
 }  // namespace
@@ -142,17 +195,72 @@ util::Result<BindResult> VmPorts::bindLogicalPort(const NicBinding& nic,
   if (!existing) {
     return existing.error();
   }
-  const bool in_place =
+  const bool port_in_place =
       existing->size() == 1 && existing->front().name == name &&
       std::find(sw->ports.begin(), sw->ports.end(), existing->front().uuid) != sw->ports.end() &&
       existing->front().addresses == addresses && existing->front().dhcpv4_options == dhcp_uuid &&
       existing->front().external_ids == ids;
-  if (in_place) {
-    return BindResult{.changed = false, .port = name};
+  // The record on the switch (bindings with a domain only): here with this value, nowhere else.
+  const std::string key = recordKey(mac);
+  const std::string value = fmt::format("{} {}", nic.domain, address);
+  Json record_operations = Json::array();
+  if (!nic.domain.empty()) {
+    auto records = switchRecords(client);
+    if (!records) {
+      return records.error();
+    }
+    bool recorded_here = false;
+    for (const auto& other : *records) {
+      const auto found = other.records.find(key);
+      if (found == other.records.end()) {
+        continue;
+      }
+      if (other.uuid == sw->uuid && found->second == value) {
+        recorded_here = true;
+        continue;
+      }
+      record_operations.push_back(deleteRecord(other.uuid, key));
+    }
+    if (!recorded_here) {
+      record_operations.push_back(ovsdb::mutate(
+          kSwitchTable, ovsdb::byUuid(sw->uuid),
+          Json::array({ovsdb::mutation("external_ids", "insert", ovsdb::map({{key, value}}))})));
+    }
   }
+  // An interface libvirt made without an iface-id gets the port's name, so ovn-controller
+  // binds it; one with an iface-id gave the port its name.
+  const bool link = interface.has_value() && interface->iface_id.empty();
+  const auto link_interface = [&]() -> util::Status {
+    if (!link) {
+      return util::ok();
+    }
+    if (auto set = vswitch_->setIfaceId(*interface, name); !set) {
+      return set.error().withContext(
+          fmt::format("logical switch port '{}' was made but OVS interface '{}' was not linked",
+                      name, interface->name));
+    }
+    return util::ok();
+  };
   Json operations = Json::array();
   operations.push_back(ovsdb::waitEquals(kSwitchTable, ovsdb::byUuid(sw->uuid), {"name"},
                                          Json::array({{{"name", nic.switch_name}}})));
+  for (auto& operation : record_operations) {
+    operations.push_back(std::move(operation));
+  }
+  if (port_in_place) {
+    if (operations.size() > 1) {
+      auto written = detail::write(
+          client, operations,
+          fmt::format("recording MAC '{}' on logical switch '{}'", mac, nic.switch_name));
+      if (!written) {
+        return written.error();
+      }
+    }
+    if (auto linked = link_interface(); !linked) {
+      return linked.error();
+    }
+    return BindResult{.changed = operations.size() > 1 || link, .port = name};
+  }
   for (const auto& old : *existing) {
     auto owner = detail::switchOfPort(client, old.uuid);
     if (!owner) {
@@ -180,17 +288,14 @@ util::Result<BindResult> VmPorts::bindLogicalPort(const NicBinding& nic,
   if (!written) {
     return written.error();
   }
-  if (interface && interface->iface_id.empty()) {
-    if (auto set = vswitch_->setIfaceId(*interface, name); !set) {
-      return set.error().withContext(
-          fmt::format("logical switch port '{}' was made but OVS interface '{}' was not linked",
-                      name, interface->name));
-    }
+  if (auto linked = link_interface(); !linked) {
+    return linked.error();
   }
   return BindResult{.changed = true, .port = name};
 }
 
-util::Result<int> VmPorts::unbind(const std::string& mac_text, const std::string& type) const {
+util::Result<int> VmPorts::unbind(const std::string& mac_text, const std::string& type,
+                                  UnbindMode mode) const {
   auto mac = parseMac(mac_text, "mac");
   if (!mac) {
     return mac.error();
@@ -234,14 +339,30 @@ util::Result<int> VmPorts::unbind(const std::string& mac_text, const std::string
       ++removed;
     }
   }
-  if (removed == 0) {
+  int records = 0;
+  if (mode == UnbindMode::Remove) {
+    auto switches = switchRecords(client);
+    if (!switches) {
+      return switches.error();
+    }
+    const std::string key = recordKey(*mac);
+    for (const auto& sw : *switches) {
+      if (sw.records.contains(key)) {
+        operations.push_back(deleteRecord(sw.uuid, key));
+        ++records;
+      }
+    }
+  }
+  if (operations.empty()) {
     return 0;
   }
-  auto written = detail::write(client, operations, fmt::format("unbinding MAC '{}'", *mac));
+  auto written = detail::write(
+      client, operations,
+      fmt::format("{} MAC '{}'", mode == UnbindMode::Remove ? "unbinding" : "detaching", *mac));
   if (!written) {
     return written.error();
   }
-  return removed;
+  return std::max(removed, records);
 }
 
 util::Result<std::vector<RecordedBinding>> VmPorts::bindings(const std::string& domain) const {
@@ -277,7 +398,36 @@ util::Result<std::vector<RecordedBinding>> VmPorts::bindings(const std::string& 
                    .port = port.name,
                    .ip = ip});
   }
-  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.port < b.port; });
+  // Detached bindings: a switch's record with no port of that MAC.
+  auto switches = switchRecords(client);
+  if (!switches) {
+    return switches.error();
+  }
+  for (const auto& sw : *switches) {
+    for (const auto& [key, value] : sw.records) {
+      const auto space = value.find(' ');
+      const std::string owner = value.substr(0, space);
+      const std::string mac = macOfRecordKey(key);
+      if (!domain.empty() && owner != domain) {
+        continue;
+      }
+      const bool attached = std::any_of(out.begin(), out.end(), [&](const RecordedBinding& b) {
+        return b.mac == mac && b.attached;
+      });
+      if (attached) {
+        continue;
+      }
+      out.push_back({.domain = owner,
+                     .mac = mac,
+                     .switch_name = sw.name,
+                     .port = {},
+                     .ip = space == std::string::npos ? "dynamic" : value.substr(space + 1),
+                     .attached = false});
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+    return std::tie(a.mac, a.port) < std::tie(b.mac, b.port);
+  });
   return out;
 }
 

@@ -6,7 +6,11 @@
 //  - l3bridge: a logical switch port on `switch_name` with addresses "<mac> <ip|dynamic>" and
 //    the switch's DHCP options. The port records who owns it in external_ids
 //    (univirt-mac, univirt-domain, univirt-nic-type), so after a daemon restart a bind finds
-//    the existing port (no duplicate) and an unbind finds what to remove (nothing lost). When
+//    the existing port (no duplicate) and an unbind finds what to remove (nothing lost). A bind
+//    with a domain also records the binding on the switch itself (external_ids
+//    univirt-vm-nic-<mac without colons> = "<domain> <ip|dynamic>"), so the port can be
+//    detached while the VM is stopped (UnbindMode::KeepRecord, as upstream's unbind-swport on
+//    a stop) and bound again from that record when it starts. When
 //    the OVS database is known and holds the NIC's interface (libvirt's
 //    <virtualport type='openvswitch'>), the port is named after its external_ids:iface-id
 //    (set to "<domain>-<mac without colons>" if empty), which is what ovn-controller binds.
@@ -45,8 +49,17 @@ struct RecordedBinding {
   std::string domain = {};
   std::string mac = {};
   std::string switch_name = {};
-  std::string port = {};
-  std::string ip = {};  // "dynamic" or the fixed address
+  std::string port = {};  // empty while detached
+  std::string ip = {};    // "dynamic" or the fixed address
+  bool attached = true;   // false: only the switch's record is left (the VM is stopped)
+};
+
+// The switch's external_ids key recording a VM NIC binding: "univirt-vm-nic-525400123456".
+inline constexpr const char* kNicRecordPrefix = "univirt-vm-nic-";
+
+enum class UnbindMode {
+  Remove,      // the port and its record go (unplugNIC, deleteVM, unbindSwPort)
+  KeepRecord,  // only the port goes; bindings() still lists it, detached (VM stopped)
 };
 
 class VmPorts {
@@ -57,10 +70,14 @@ class VmPorts {
       : northbound_(northbound), vswitch_(vswitch) {}
 
   util::Result<BindResult> bind(const NicBinding& nic) const;
-  // Removes every logical switch port of `mac` (univirt's, and upstream's found by address);
-  // for l2bridge clears the OVS port's tag. Returns how many things were removed or cleared.
-  util::Result<int> unbind(const std::string& mac, const std::string& type = "l3bridge") const;
-  // The l3bridge bindings recorded for `domain` (empty: all univirt bindings).
+  // Removes every logical switch port of `mac` (univirt's, and upstream's found by address)
+  // and, with UnbindMode::Remove, the switch's record of it; for l2bridge clears the OVS port's
+  // tag. Returns how many ports were removed or tags cleared (a record without a port counts
+  // as one).
+  util::Result<int> unbind(const std::string& mac, const std::string& type = "l3bridge",
+                           UnbindMode mode = UnbindMode::Remove) const;
+  // The l3bridge bindings recorded for `domain` (empty: all univirt bindings), attached
+  // (a port exists) or detached (only the switch's record), ordered by MAC.
   util::Result<std::vector<RecordedBinding>> bindings(const std::string& domain) const;
 
  private:
@@ -78,8 +95,9 @@ class VmNetwork {
   static util::Result<VmNetwork> open(const std::string& northbound, const std::string& ovs_db);
 
   util::Result<BindResult> bind(const NicBinding& nic) const { return ports().bind(nic); }
-  util::Result<int> unbind(const std::string& mac, const std::string& type = "l3bridge") const {
-    return ports().unbind(mac, type);
+  util::Result<int> unbind(const std::string& mac, const std::string& type = "l3bridge",
+                           UnbindMode mode = UnbindMode::Remove) const {
+    return ports().unbind(mac, type, mode);
   }
   util::Result<std::vector<RecordedBinding>> bindings(const std::string& domain) const {
     return ports().bindings(domain);

@@ -113,6 +113,9 @@ int runVirtctl(const Config& config, const univirt::lifecycle::OperationTable& t
     }
   }
   network.node_name = node;
+  // The VM NICs of type l3bridge are bound through the same endpoints (vm/ovn_nics.h).
+  deps.ovn_northbound = network.northbound;
+  deps.ovs_db = network.ovs_db;
 
   lifecycle::EngineOptions options{
       .node_name = node,

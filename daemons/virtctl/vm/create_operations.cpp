@@ -14,6 +14,7 @@
 #include "core/virt/virt_error.h"
 #include "virtctl/vm/disk_links.h"
 #include "virtctl/vm/domain_builder.h"
+#include "virtctl/vm/ovn_nics.h"
 #include "virtctl/vm/owner_metadata.h"
 #include "virtctl/vm/virt_install_options.h"
 #include "virtctl/vm/vm_refresh.h"
@@ -115,6 +116,14 @@ util::Result<Outcome> createAndStart(const VmOperationDeps& deps, const Invocati
   if (!built) {
     return built.error();
   }
+  if (built->l3_nic) {
+    if (auto required = requireNorthbound(deps, "network type 'l3bridge'"); !required) {
+      return required.error();
+    }
+    if (auto valid = checkL3Domain(invocation.name); !valid) {
+      return valid.error();
+    }
+  }
   auto created = prepareDiskFiles(*built, deps.settings);
   if (!created) {
     return created.error();
@@ -136,10 +145,26 @@ util::Result<Outcome> createAndStart(const VmOperationDeps& deps, const Invocati
     removeFiles(*created);
     return started.error();
   }
+  std::vector<std::string> notes = built->notes;
+  if (built->l3_nic) {
+    const NetworkOption& nic = *built->l3_nic;
+    auto port = bindL3Nic(deps, invocation.name, nic.switch_name, nic.ip, nic.mac);
+    if (!port) {
+      // Nothing half-made: a VM whose NIC is not on its switch is removed again, as one that
+      // did not start.
+      static_cast<void>(domain->destroy());
+      static_cast<void>(domain->undefine(0));
+      removeFiles(*created);
+      return port.error().withContext(
+          fmt::format("binding NIC '{}' to logical switch '{}' (the domain was removed again)",
+                      nic.mac, nic.switch_name));
+    }
+    notes.push_back(fmt::format("NIC '{}' bound to logical switch port '{}' on '{}'", nic.mac,
+                                *port, nic.switch_name));
+  }
   for (const DiskFile& disk : built->disk_files) {
     recordDiskUser(deps.client, invocation.namespace_name, disk.path, invocation.name);
   }
-  std::vector<std::string> notes = built->notes;
   for (const std::string& path : *created) {
     notes.push_back(fmt::format("created disk '{}'", path));
   }
@@ -289,7 +314,9 @@ std::vector<ParamSpec> installParams(bool from_image) {
   params.push_back({.name = "network",
                     .type = ParamType::String,
                     .help = "\"type=bridge|l2bridge,source=<bridge>[,mac=..][,inbound=..]"
-                            "[,outbound=..]\", \"type=user\" or \"none\"",
+                            "[,outbound=..]\", \"type=l3bridge,source=<OVS bridge>,switch=<logical "
+                            "switch>[,ip=<address>|dynamic][,mac=..]\" (needs --ovn-nb), "
+                            "\"type=user\" or \"none\"",
                     .validator = parsedBy(&parseNetworkOption)});
   params.push_back({.name = "graphics",
                     .type = ParamType::String,

@@ -10,9 +10,11 @@
 #include <fmt/ranges.h>
 #include <libvirt/libvirt.h>
 
+#include "core/util/log.h"
 #include "core/virt/handles.h"
 #include "core/virt/virt_error.h"
 #include "virtctl/vm/domain_disks.h"
+#include "virtctl/vm/ovn_nics.h"
 #include "virtctl/vm/vm_refresh.h"
 #include "virtctl/vm/vm_rows.h"
 #include "virtctl/vm/vm_support.h"
@@ -118,6 +120,28 @@ std::string removeStorage(const virt::Connection& connection, const std::string&
   return {};
 }
 
+// The OVN logical switch ports of the domain's NICs, when OVN is configured and the domain has
+// an Open vSwitch NIC (l2bridge or l3bridge); a sentence when they could not be removed, else
+// "". The domain is gone by then, so a failure is reported, not undone.
+std::string removeOvnBindings(const VmOperationDeps& deps, const std::string& name,
+                              const std::string& domain_xml) {
+  if (deps.ovn_northbound.empty() || !hasOvsInterface(domain_xml)) {
+    return {};
+  }
+  auto removed = unbindDomainNics(deps, name);
+  if (!removed && removed.error().code == ErrorCode::Unavailable) {
+    // Most likely a node with Open vSwitch (l2bridge) but no OVN: nothing was bound there.
+    log::warn("OVN bindings of a deleted domain not checked",
+              {{"domain", name}, {"err", removed.error().message}});
+    return {};
+  }
+  if (!removed) {
+    return fmt::format("its OVN logical switch ports were not removed: {}",
+                       removed.error().message);
+  }
+  return {};
+}
+
 util::Result<Outcome> deleteVm(const VmOperationDeps& deps, const Invocation& invocation) {
   auto connection = connect(deps);
   if (!connection) {
@@ -194,10 +218,13 @@ util::Result<Outcome> deleteVm(const VmOperationDeps& deps, const Invocation& in
       failures.push_back(std::move(failure));
     }
   }
+  if (std::string failure = removeOvnBindings(deps, invocation.name, *xml); !failure.empty()) {
+    failures.push_back(std::move(failure));
+  }
   Outcome outcome;
   outcome.object_deleted = true;
   if (!failures.empty()) {
-    outcome.message = fmt::format("domain '{}' was deleted, but some storage was not: {}",
+    outcome.message = fmt::format("domain '{}' was deleted, but not everything with it: {}",
                                   invocation.name, fmt::join(failures, "; "));
   } else if (!storage->empty()) {
     outcome.message = fmt::format("domain '{}' and its storage {} were deleted", invocation.name,

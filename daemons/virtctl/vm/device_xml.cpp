@@ -70,7 +70,7 @@ pugi::xml_node appendInterface(pugi::xml_node devices, const InterfaceDevice& ni
   if (nic.type != "user") {
     node.append_child("source").append_attribute("bridge") = nic.source.c_str();
   }
-  if (nic.type == "l2bridge") {
+  if (nic.type == "l2bridge" || nic.type == "l3bridge") {
     node.append_child("virtualport").append_attribute("type") = "openvswitch";
   }
   if (!nic.target_dev.empty()) {

@@ -31,9 +31,10 @@ struct DiskDevice {
 };
 
 struct InterfaceDevice {
-  std::string type = "bridge";  // bridge | l2bridge (OVS bridge) | user
-  std::string source;           // bridge name
-  std::string mac;              // empty: libvirt assigns one
+  // bridge | l2bridge (OVS bridge) | l3bridge (OVS bridge, bound to OVN) | user
+  std::string type = "bridge";
+  std::string source;  // bridge name
+  std::string mac;     // empty: libvirt assigns one
   std::string model = "virtio";
   std::string target_dev;  // empty: libvirt names it
   std::string vlan;        // tag id

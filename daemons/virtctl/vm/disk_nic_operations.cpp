@@ -8,10 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "core/util/log.h"
 #include "virtctl/vm/device_xml.h"
 #include "virtctl/vm/disk_links.h"
 #include "virtctl/vm/domain_disks.h"
 #include "virtctl/vm/hotplug.h"
+#include "virtctl/vm/ovn_nics.h"
 #include "virtctl/vm/virt_install_options.h"
 #include "virtctl/vm/vm_refresh.h"
 #include "virtctl/vm/vm_rows.h"
@@ -173,8 +175,17 @@ util::Result<Outcome> unplugDisk(const VmOperationDeps& deps, const Invocation& 
 
 // plugNIC's `source` is either a bridge name or upstream's "source=br0[,mac=..,..]" whose
 // pairs are merged into the parameters.
-util::Result<InterfaceDevice> nicFromParams(const lifecycle::Params& params) {
-  InterfaceDevice nic;
+struct PlugNic {
+  InterfaceDevice device;
+  std::string switch_name;  // l3bridge
+  std::string ip;           // l3bridge: fixed address or empty/"dynamic"
+};
+
+util::Result<PlugNic> nicFromParams(const lifecycle::Params& params) {
+  PlugNic plug;
+  InterfaceDevice& nic = plug.device;
+  plug.switch_name = params.string("switch");
+  plug.ip = params.string("ip");
   nic.type = params.string("type");
   nic.mac = params.string("mac");
   nic.vlan = params.has("vlan") ? std::to_string(params.integer("vlan")) : "";
@@ -197,27 +208,37 @@ util::Result<InterfaceDevice> nicFromParams(const lifecycle::Params& params) {
         nic.outbound = option.value;
       } else if (option.key == "type") {
         nic.type = option.value;
+      } else if (option.key == "switch") {
+        plug.switch_name = option.value;
+      } else if (option.key == "ip") {
+        plug.ip = option.value;
       } else {
         return Error{ErrorCode::InvalidArgument,
                      fmt::format("source option '{}' is not supported (supported: source, mac, "
-                                 "vlan, inbound, outbound)",
+                                 "vlan, inbound, outbound, switch, ip)",
                                  option.key)};
       }
     }
   }
-  if (nic.type == "l3bridge" || params.has("switch") || params.has("ip")) {
-    return Error{ErrorCode::InvalidArgument,
-                 "NIC type 'l3bridge' (with 'switch' and 'ip') needs the OVN switch binding "
-                 "univirt does not support yet; use 'bridge' or 'l2bridge'"};
+  if (nic.type != "bridge" && nic.type != "l2bridge" && nic.type != "l3bridge" &&
+      nic.type != "user") {
+    return Error{
+        ErrorCode::InvalidArgument,
+        fmt::format("NIC type '{}' is not one of bridge, l2bridge, l3bridge, user", nic.type)};
   }
-  if (nic.type != "bridge" && nic.type != "l2bridge" && nic.type != "user") {
+  if (nic.type == "l3bridge") {
+    if (auto valid = checkL3Nic(plug.switch_name, plug.ip); !valid) {
+      return valid.error();
+    }
+  } else if (!plug.switch_name.empty() || !plug.ip.empty()) {
     return Error{ErrorCode::InvalidArgument,
-                 fmt::format("NIC type '{}' is not one of bridge, l2bridge, user", nic.type)};
+                 fmt::format("'switch' and 'ip' belong to NIC type l3bridge, not '{}'", nic.type)};
   }
   if (nic.type == "user" ? !nic.source.empty() : nic.source.empty()) {
     return Error{ErrorCode::InvalidArgument,
-                 nic.type == "user" ? "NIC type 'user' takes no 'source'"
-                                    : "NIC types bridge and l2bridge need 'source' (the bridge)"};
+                 nic.type == "user"
+                     ? "NIC type 'user' takes no 'source'"
+                     : "NIC types bridge, l2bridge and l3bridge need 'source' (the bridge)"};
   }
   if (nic.mac.empty()) {
     nic.mac = randomMac();
@@ -229,20 +250,35 @@ util::Result<InterfaceDevice> nicFromParams(const lifecycle::Params& params) {
   if (nic.type != "user") {
     nic.target_dev = targetDevForMac(nic.mac);
   }
-  return nic;
+  return plug;
 }
 
 util::Result<Outcome> plugNic(const VmOperationDeps& deps, const Invocation& invocation) {
-  auto nic = nicFromParams(invocation.params);
-  if (!nic) {
-    return nic.error();
+  if (invocation.params.string("type") == "l3bridge") {
+    if (auto required = requireNorthbound(deps, "NIC type 'l3bridge'"); !required) {
+      return required.error();
+    }
+  }
+  auto plug = nicFromParams(invocation.params);
+  if (!plug) {
+    return plug.error();
+  }
+  const InterfaceDevice& nic = plug->device;
+  const bool l3 = nic.type == "l3bridge";
+  if (l3) {
+    if (auto required = requireNorthbound(deps, "NIC type 'l3bridge'"); !required) {
+      return required.error();
+    }
+    if (auto valid = checkL3Domain(invocation.name); !valid) {
+      return valid.error();
+    }
   }
   auto owned = openOwnedDomain(deps, invocation);
   if (!owned) {
     return owned.error();
   }
-  const std::string xml = renderInterface(*nic);
-  const std::string file = nicFile(deps.settings, invocation.name, nic->mac);
+  const std::string xml = renderInterface(nic);
+  const std::string file = nicFile(deps.settings, invocation.name, nic.mac);
   if (auto written = writeTextFile(file, xml); !written) {
     return written.error();
   }
@@ -251,7 +287,21 @@ util::Result<Outcome> plugNic(const VmOperationDeps& deps, const Invocation& inv
     removeFile(file);
     return note.error();
   }
-  std::string message = fmt::format("NIC '{}' attached", nic->mac);
+  std::string message = fmt::format("NIC '{}' attached", nic.mac);
+  if (l3) {
+    // Bound after libvirt plugged the NIC into OVS: the port is named after the interface's
+    // iface-id that libvirt set.
+    auto port = bindL3Nic(deps, invocation.name, plug->switch_name, plug->ip, nic.mac);
+    if (!port) {
+      static_cast<void>(changeDevice(*owned, invocation.params, DeviceChange::Detach, xml));
+      removeFile(file);
+      return port.error().withContext(
+          fmt::format("binding NIC '{}' to logical switch '{}' (the NIC was detached again)",
+                      nic.mac, plug->switch_name));
+    }
+    message +=
+        fmt::format(" and bound to logical switch port '{}' on '{}'", *port, plug->switch_name);
+  }
   if (!note->empty()) {
     message += "; " + *note;
   }
@@ -263,6 +313,11 @@ util::Result<Outcome> unplugNic(const VmOperationDeps& deps, const Invocation& i
   if (!isMacAddress(mac)) {
     return Error{ErrorCode::InvalidArgument,
                  fmt::format("'{}' is not a MAC address like 52:54:00:12:34:56", mac)};
+  }
+  if (invocation.params.string("type") == "l3bridge") {
+    if (auto required = requireNorthbound(deps, "NIC type 'l3bridge'"); !required) {
+      return required.error();
+    }
   }
   auto owned = openOwnedDomain(deps, invocation);
   if (!owned) {
@@ -282,9 +337,28 @@ util::Result<Outcome> unplugNic(const VmOperationDeps& deps, const Invocation& i
     return note.error();
   }
   removeFile(nicFile(deps.settings, invocation.name, mac));
+  std::string message = *note;
+  // The type parameter is informational (upstream's examples repeat plugNIC's), so an OVS NIC
+  // loses its binding whatever it says; only a request that says l3bridge fails when the
+  // binding cannot be removed (on a node with OVS but no OVN that is every l2bridge NIC).
+  const bool l3 = invocation.params.string("type") == "l3bridge";
+  if (l3 || (!deps.ovn_northbound.empty() && hasOvsInterface(xml))) {
+    auto unbound = unbindNic(deps, mac);
+    if (!unbound && l3) {
+      return unbound.error().withContext(fmt::format(
+          "NIC '{}' was detached, but its OVN logical switch port was not removed", mac));
+    }
+    if (!unbound) {
+      // Most likely a node with Open vSwitch but no OVN: nothing was bound there.
+      log::warn("OVN binding of an unplugged NIC not checked",
+                {{"domain", invocation.name}, {"mac", mac}, {"err", unbound.error().message}});
+    } else if (*unbound > 0) {
+      message = joinNotes(fmt::format("NIC '{}' unbound from OVN", mac), message);
+    }
+  }
   const std::string pending = detachPendingNote(
       *owned, [&](const std::string& live) { return !interfaceElementXml(live, mac).empty(); });
-  return Outcome{.message = joinNotes(*note, pending)};
+  return Outcome{.message = joinNotes(message, pending)};
 }
 
 std::vector<ParamSpec> withFlags(std::vector<ParamSpec> params) {
@@ -370,13 +444,13 @@ void addDiskNicOperations(lifecycle::OperationTable& table, const VmOperationDep
              .type = ParamType::String,
              .required = true,
              .allowed = {"bridge", "l2bridge", "l3bridge", "user"},
-             .help = "bridge (Linux bridge), l2bridge (Open vSwitch bridge), user (user-mode "
-                     "networking, no host bridge; univirt addition); l3bridge is refused until "
-                     "the OVN binding exists"},
+             .help = "bridge (Linux bridge), l2bridge (Open vSwitch bridge), l3bridge (Open "
+                     "vSwitch bridge, bound to an OVN logical switch port; needs virtctl "
+                     "--ovn-nb), user (user-mode networking, no host bridge; univirt addition)"},
             {.name = "source",
              .type = ParamType::String,
              .help = "the bridge, or upstream's \"source=<bridge>[,mac=..]\"; required for "
-                     "bridge and l2bridge"},
+                     "bridge, l2bridge and l3bridge"},
             {.name = "mac", .type = ParamType::String, .help = "MAC address; random if absent"},
             {.name = "vlan", .type = ParamType::Integer, .min = 0, .max = 4095, .help = "VLAN tag"},
             {.name = "inbound",
@@ -387,8 +461,12 @@ void addDiskNicOperations(lifecycle::OperationTable& table, const VmOperationDep
              .type = ParamType::Integer,
              .min = 1,
              .help = "outbound average bandwidth in KiB/s"},
-            {.name = "switch", .type = ParamType::String, .help = "l3bridge only (refused)"},
-            {.name = "ip", .type = ParamType::String, .help = "l3bridge only (refused)"}}),
+            {.name = "switch",
+             .type = ParamType::String,
+             .help = "l3bridge: the OVN logical switch the NIC is bound to (required)"},
+            {.name = "ip",
+             .type = ParamType::String,
+             .help = "l3bridge: a fixed address in the switch's subnet; default dynamic"}}),
        .summary = "Attach a network interface to the domain (upstream plug_nic).",
        .handler = [&deps](const Invocation& invocation) { return plugNic(deps, invocation); },
        .refresh = refresh,
@@ -405,7 +483,8 @@ void addDiskNicOperations(lifecycle::OperationTable& table, const VmOperationDep
                             {.name = "type",
                              .type = ParamType::String,
                              .allowed = {"bridge", "l2bridge", "l3bridge", "user"},
-                             .help = "the NIC's type, as plugNIC got it (informational)"},
+                             .help = "the NIC's type, as plugNIC got it; with OVN configured "
+                                     "any NIC's binding is removed"},
                             // Upstream's VM-UnplugNIC.json example repeats plugNIC's parameters.
                             {.name = "source",
                              .type = ParamType::String,

@@ -150,6 +150,9 @@ util::Result<BuiltDomain> buildDomain(const lifecycle::Params& params,
       network = *parsed;
     }
   }
+  if (network && network->type == "l3bridge" && network->mac.empty()) {
+    network->mac = randomMac();  // the OVN binding needs the MAC before libvirt sees the NIC
+  }
   std::optional<GraphicsOption> graphics;
   if (params.has("graphics")) {
     auto parsed = parseGraphicsOption(params.string("graphics"));
@@ -309,6 +312,9 @@ util::Result<BuiltDomain> buildDomain(const lifecycle::Params& params,
       nic.target_dev = targetDevForMac(nic.mac);
     }
     appendInterface(devices, nic);
+    if (nic.type == "l3bridge") {
+      built.l3_nic = *network;
+    }
   }
   // virt-install's defaults: a serial console, and the guest agent channel setGuestPassword
   // talks to.

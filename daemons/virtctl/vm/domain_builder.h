@@ -5,11 +5,13 @@
 // Pure: no libvirt, no files. The caller creates missing disk files and defines the domain.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/lifecycle/param_spec.h"
 #include "core/util/result.h"
+#include "virtctl/vm/virt_install_options.h"
 
 namespace univirt::virtctl::vm {
 
@@ -36,6 +38,9 @@ struct BuiltDomain {
   std::vector<std::string> read_only_files;  // cdrom images: must exist
   bool autostart = false;
   std::vector<std::string> notes;  // sentences for the outcome message (e.g. kvm fallback)
+  // The NIC to bind to an OVN logical switch once the domain is defined (type l3bridge; its
+  // MAC is always set, random when the request had none).
+  std::optional<NetworkOption> l3_nic;
 };
 
 util::Result<BuiltDomain> buildDomain(const lifecycle::Params& params, const BuildContext& context);

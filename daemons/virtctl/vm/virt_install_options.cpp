@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "virtctl/vm/ovn_nics.h"
+
 namespace univirt::virtctl::vm {
 namespace {
 
@@ -189,8 +191,8 @@ bool isMacAddress(std::string_view text) {
 }
 
 util::Result<NetworkOption> parseNetworkOption(std::string_view text) {
-  const std::initializer_list<std::string_view> keys = {"type", "source",  "mac",     "model",
-                                                        "vlan", "inbound", "outbound"};
+  const std::initializer_list<std::string_view> keys = {
+      "type", "source", "mac", "model", "vlan", "inbound", "outbound", "switch", "ip"};
   NetworkOption network;
   const auto options = splitInstallOptions(text);
   if (options.size() == 1 && !options[0].has_value && options[0].key == "none") {
@@ -218,24 +220,28 @@ util::Result<NetworkOption> parseNetworkOption(std::string_view text) {
       network.inbound = option.value;
     } else if (option.key == "outbound") {
       network.outbound = option.value;
-    } else if (option.key == "switch" || option.key == "ip") {
-      return Error{ErrorCode::InvalidArgument,
-                   fmt::format("network option '{}' belongs to type l3bridge, which needs the "
-                               "OVN switch binding univirt does not support yet",
-                               option.key)};
+    } else if (option.key == "switch") {
+      network.switch_name = option.value;
+    } else if (option.key == "ip") {
+      network.ip = option.value;
     } else {
       return unsupportedKey("network", option.key, keys);
     }
   }
   if (network.type == "l3bridge") {
+    if (auto valid = checkL3Nic(network.switch_name, network.ip); !valid) {
+      return valid.error();
+    }
+  } else if (!network.switch_name.empty() || !network.ip.empty()) {
     return Error{ErrorCode::InvalidArgument,
-                 "network type 'l3bridge' needs the OVN switch binding univirt does not "
-                 "support yet; use 'bridge' or 'l2bridge'"};
+                 fmt::format("network options 'switch' and 'ip' belong to type l3bridge, not "
+                             "'{}'",
+                             network.type)};
   }
-  if (!contains({"bridge", "l2bridge", "user"}, network.type)) {
-    return Error{
-        ErrorCode::InvalidArgument,
-        fmt::format("network type '{}' is not one of bridge, l2bridge, user", network.type)};
+  if (!contains({"bridge", "l2bridge", "l3bridge", "user"}, network.type)) {
+    return Error{ErrorCode::InvalidArgument,
+                 fmt::format("network type '{}' is not one of bridge, l2bridge, l3bridge, user",
+                             network.type)};
   }
   if (network.type != "user" && network.source.empty()) {
     return Error{ErrorCode::InvalidArgument,

@@ -50,9 +50,11 @@ util::Result<DiskOption> parseDiskOption(std::string_view text);
 
 struct NetworkOption {
   bool none = false;
-  std::string type;  // bridge | l2bridge | user
+  std::string type;  // bridge | l2bridge | l3bridge | user
   std::string source;
-  std::string mac;  // empty: libvirt assigns one
+  std::string switch_name;  // l3bridge: the OVN logical switch (vm/ovn_nics.h)
+  std::string ip;           // l3bridge: a fixed address, or empty/"dynamic"
+  std::string mac;          // empty: libvirt assigns one
   std::string model = "virtio";
   std::string vlan;
   std::string inbound;   // average KiB/s

@@ -43,6 +43,12 @@ struct VmOperationDeps {
   // For the operations that touch other objects (plugDisk sets the VirtualMachineDisk's
   // .spec.volume.vm). May be null in tests that do not check those side effects.
   kube::Client* client = nullptr;
+  // NICs of type l3bridge are bound to OVN logical switch ports (vm/ovn_nics.h) through these
+  // endpoints (virtctl's --ovn-nb / --ovs-db: "unix:PATH" or "tcp:HOST:PORT"). An empty
+  // northbound endpoint turns OVN off: l3bridge requests then fail before anything runs. An
+  // empty OVS endpoint names ports "<vm>-<mac>" instead of after libvirt's iface-id.
+  std::string ovn_northbound = {};
+  std::string ovs_db = {};
 };
 
 // Adds every VirtualMachine operation, its refresh (domain XML → .spec.domain, powerstate,

@@ -67,10 +67,19 @@ TEST(ParseNetworkOption, AcceptsUserAndNone) {
   EXPECT_TRUE(parseNetworkOption("none")->none);
 }
 
-TEST(ParseNetworkOption, RefusesL3BridgeWithReason) {
-  auto network = parseNetworkOption("type=l3bridge,source=br-int,switch=sw1");
-  ASSERT_FALSE(network);
-  EXPECT_THAT(network.error().message, HasSubstr("OVN"));
+TEST(ParseNetworkOption, ReadsL3BridgeSwitchAndIp) {
+  auto network = parseNetworkOption("type=l3bridge,source=br-int,switch=sw1,ip=10.0.0.5");
+  ASSERT_TRUE(network) << network.error().message;
+  EXPECT_EQ(network->switch_name, "sw1");
+  EXPECT_EQ(network->ip, "10.0.0.5");
+}
+
+TEST(ParseNetworkOption, RefusesL3BridgeWithoutSwitchOrWithABadIp) {
+  auto no_switch = parseNetworkOption("type=l3bridge,source=br-int");
+  ASSERT_FALSE(no_switch);
+  EXPECT_THAT(no_switch.error().message, HasSubstr("OVN logical switch"));
+  EXPECT_FALSE(parseNetworkOption("type=l3bridge,source=br-int,switch=sw1,ip=10.0.0.300"));
+  EXPECT_FALSE(parseNetworkOption("type=bridge,source=br0,switch=sw1"));
 }
 
 TEST(ParseNetworkOption, RefusesMissingSourceBadMacAndUnknownKeys) {
