@@ -47,7 +47,9 @@ void addOptions(CLI::App& app, KubeLiteConfig& config) {
   app.add_option("--reported-minor", config.reported_minor,
                  "Kubernetes minor version reported by /version (kubectl's dispatcher picks its "
                  "binary by it; default 32)");
-  app.add_option("--audit-log", config.audit_log, "append one JSON line per request to PATH");
+  app.add_option("--audit-log", config.audit_log,
+                 "append one audit.k8s.io/v1 Event per request to PATH (JSON lines, level "
+                 "Metadata)");
   app.add_flag("--enable-fault-injection", config.enable_fault_injection,
                "serve POST /kube-lite/faults (tests only)");
   app.add_option("--watch-history", config.watch_history,

@@ -1,6 +1,7 @@
 #include "kube-lite/server.h"
 
 #include <algorithm>
+#include <functional>
 #include <istream>
 #include <limits>
 
@@ -22,6 +23,7 @@
 #include <fmt/format.h>
 #include <openssl/ssl.h>
 
+#include "core/util/clock.h"
 #include "core/util/log.h"
 
 namespace univirt::kubelite {
@@ -38,8 +40,10 @@ bool anonymousPath(const std::string& path) {
 
 class PocoWriter final : public ResponseWriter {
  public:
-  PocoWriter(Poco::Net::HTTPServerResponse& resp, Poco::Net::StreamSocket& socket)
-      : resp_(resp), socket_(socket) {}
+  // `on_stream` runs when a stream (a watch) starts: its audit Event at stage ResponseStarted.
+  PocoWriter(Poco::Net::HTTPServerResponse& resp, Poco::Net::StreamSocket& socket,
+             std::function<void()> on_stream)
+      : resp_(resp), socket_(socket), on_stream_(std::move(on_stream)) {}
 
   bool clientGone() override {
     try {
@@ -67,6 +71,9 @@ class PocoWriter final : public ResponseWriter {
     resp_.setChunkedTransferEncoding(true);
     stream_ = &resp_.send();
     stream_->flush();
+    if (on_stream_) {
+      on_stream_();
+    }
     return stream_->good();
   }
 
@@ -82,6 +89,7 @@ class PocoWriter final : public ResponseWriter {
  private:
   Poco::Net::HTTPServerResponse& resp_;
   Poco::Net::StreamSocket& socket_;
+  std::function<void()> on_stream_;
   std::ostream* stream_ = nullptr;
 };
 
@@ -118,17 +126,31 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
                      [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
       request.headers[lower] = value;
     }
-    PocoWriter writer(resp, impl.socket());
     AuditRecord audit;
+    AuditRequest who;
+    who.method = request.method;
+    who.uri = uri;
+    who.user_agent = req.get("User-Agent", "");
+    who.source_ip = impl.clientAddress().host().toString();
+    who.received = util::Clock::real().wallNow();
+    PocoWriter writer(resp, impl.socket(), [this, &who] {
+      if (audit_ != nullptr) {
+        audit_->recordWatchStarted(who);
+      }
+    });
     auto user = authenticate(req, impl);
     if (!user && !anonymousPath(request.path)) {
       audit.code = 401;
       ApiError err = unauthorized();
       writer.send(401, "application/json", err.toStatus().dump(), {});
-      record("", request, audit);
+      record(who, audit);
       return;
     }
     request.user = user ? user->name : "system:anonymous";
+    who.username = request.user;
+    if (user) {
+      who.groups = user->groups;
+    }
     if (req.getContentLength() > max_bytes_) {
       ApiError err = requestTooLarge(static_cast<size_t>(max_bytes_));
       audit.code = err.code;
@@ -139,7 +161,7 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
       }
       resp.setKeepAlive(false);
       writer.send(err.code, "application/json", err.toStatus().dump(), {});
-      record(request.user, request, audit);
+      record(who, audit);
       return;
     }
     std::istream& in = req.stream();
@@ -151,12 +173,12 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
         audit.code = err.code;
         resp.setKeepAlive(false);
         writer.send(err.code, "application/json", err.toStatus().dump(), {});
-        record(request.user, request, audit);
+        record(who, audit);
         return;
       }
     }
     audit = api_.handle(request, writer);
-    record(request.user, request, audit);
+    record(who, audit);
   }
 
   std::optional<UserInfo> authenticate(Poco::Net::HTTPServerRequest& req,
@@ -185,9 +207,9 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
     }
   }
 
-  void record(const std::string& user, const Request& request, const AuditRecord& audit) {
+  void record(const AuditRequest& who, const AuditRecord& audit) {
     if (audit_ != nullptr) {
-      audit_->record(user, request.method, request.path, audit);
+      audit_->record(who, audit);
     }
   }
 

@@ -96,7 +96,7 @@ class RenderedManifestTest(unittest.TestCase):
         granted = {(g, r, v) for rule in role.rules for g in rule.api_groups
                    for r in rule.resources for v in rule.verbs}
         self.assertIn(("doslab.io", "virtualmachines", "watch"), granted)
-        self.assertIn(("", "events", "create"), granted)
+        self.assertIn(("events.k8s.io", "events", "create"), granted)
         self.assertNotIn(("", "nodes", "delete"), granted)
 
     def test_virtmonitor_service_is_scrapable(self):

@@ -22,6 +22,7 @@
 
 #include "core/kube/detail/rate_limiter.h"
 #include "core/kube/detail/retry_after.h"
+#include "core/kube/user_agent.h"
 #include "core/util/log.h"
 
 namespace univirt::kube {
@@ -320,6 +321,7 @@ class PocoTransport final : public Transport {
         context_(std::move(context)),
         token_(config.token ? config.token : TokenSource::fixed({})),
         options_(options),
+        user_agent_(options.user_agent.empty() ? userAgent() : options.user_agent),
         clock_(clock),
         limiter_(options.qps, options.burst, clock) {}
 
@@ -406,7 +408,7 @@ class PocoTransport final : public Transport {
     Poco::Net::HTTPRequest http(request.method, url_.base_path + request.target,
                                 Poco::Net::HTTPMessage::HTTP_1_1);
     http.set("Accept", request.accept);
-    http.set("User-Agent", "univirt");
+    http.set("User-Agent", user_agent_);
     if (!token->empty()) {
       http.set("Authorization", "Bearer " + *token);
     }
@@ -529,6 +531,7 @@ class PocoTransport final : public Transport {
   const Poco::Net::Context::Ptr context_;
   const std::shared_ptr<TokenSource> token_;
   const TransportOptions options_;
+  const std::string user_agent_;  // the process's or options.user_agent, for audit logs
   util::Clock& clock_;
   detail::RateLimiter limiter_;
   std::atomic<std::uint64_t> sent_{0};

@@ -52,6 +52,11 @@ struct TransportOptions {
   std::chrono::seconds max_retry_after{30};
   // Idle keep-alive connections kept for reuse.
   std::size_t max_idle_connections = 4;
+  // The User-Agent header of this client's requests; empty = the process's (user_agent.h).
+  // For a process that hosts more than one identity: a test running a daemon's code in-process
+  // gives that code a client of its own as the daemon (userAgentFor("virtlet")), so the audit
+  // log tells its requests from the test's own.
+  std::string user_agent;
 };
 
 struct HttpRequest {

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/kube/user_agent.h"
+
 namespace univirt::kube::testing {
 
 univirt::testing::KubeLiteOptions faultInjectingOptions() {
@@ -23,6 +25,13 @@ util::Result<std::unique_ptr<Client>> clientFor(const univirt::testing::KubeLite
     return std::move(config).error();
   }
   return Client::create(*config, options);
+}
+
+util::Result<std::unique_ptr<Client>> daemonClientFor(
+    const univirt::testing::KubeLiteProcess& server, std::string_view program,
+    TransportOptions options) {
+  options.user_agent = userAgentFor(program);
+  return clientFor(server, options);
 }
 
 util::Status injectFault(const univirt::testing::KubeLiteProcess& server,

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <functional>
 
+#include <fmt/format.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/inotify.h>
@@ -20,6 +21,20 @@ std::string makeTempDir() {
   std::string pattern = (fs::temp_directory_path() / "kube-lite-test-XXXXXX").string();
   char* made = mkdtemp(pattern.data());
   return made != nullptr ? std::string(made) : std::string();
+}
+
+// In the collection directory named by UNIVIRT_AUDIT_DIR, a name no other kube-lite of this
+// or a concurrent test process uses (the test dir's name is unique); else in the test dir.
+std::string auditLogPath(const std::string& test_dir) {
+  const char* collection = std::getenv("UNIVIRT_AUDIT_DIR");
+  if (collection == nullptr || *collection == '\0') {
+    return test_dir + "/audit.log";
+  }
+  std::error_code ec;
+  fs::create_directories(collection, ec);
+  return (fs::path(collection) /
+          fmt::format("{}-{}.audit.jsonl", fs::path(test_dir).filename().string(), ::getpid()))
+      .string();
 }
 
 }  // namespace
@@ -76,7 +91,7 @@ std::string kubeLiteFixture(const std::string& name) {
 }
 
 KubeLiteProcess::KubeLiteProcess(KubeLiteOptions options)
-    : options_(std::move(options)), dir_(makeTempDir()) {}
+    : options_(std::move(options)), dir_(makeTempDir()), audit_log_(auditLogPath(dir_)) {}
 
 KubeLiteProcess::~KubeLiteProcess() {
   if (process_.running()) {

@@ -5,6 +5,8 @@
 // with inotify, no sleeps); kubeconfig() is ready for kubectl/python; stop() sends SIGTERM,
 // kill() sends SIGKILL (crash tests); start() again reuses the data dir (restart tests).
 // Other suites (daemons against kube-lite) reuse this class.
+// The audit log goes to the test dir, or, when UNIVIRT_AUDIT_DIR is set (tests/run sets it),
+// to a file of its own in that collection directory, which tests/system/rbac reads.
 
 #include <chrono>
 #include <map>
@@ -40,7 +42,7 @@ class KubeLiteProcess {
   const std::string& dir() const { return dir_; }
   std::string dataDir() const { return dir_ + "/data"; }
   std::string kubeconfig() const { return dir_ + "/kubeconfig"; }
-  std::string auditLog() const { return dir_ + "/audit.log"; }
+  const std::string& auditLog() const { return audit_log_; }
   std::string caFile() const { return dir_ + "/data/ca.crt"; }
   std::string token() const;
   std::string serverUrl() const;
@@ -57,6 +59,7 @@ class KubeLiteProcess {
  private:
   KubeLiteOptions options_;
   std::string dir_;
+  std::string audit_log_;
   int port_ = 0;
   std::string error_;
   BackgroundProcess process_;

@@ -55,7 +55,7 @@ TEST_F(KubeLiteServer, AcceptsClientCertificateSignedByItsCa) {
   EXPECT_EQ(resp.json()["metadata"]["name"], "default");
   // The audit log names the certificate's CN as the user.
   server_.stop();
-  EXPECT_NE(readWholeFile(server_.auditLog()).find("\"user\":\"admin\""), std::string::npos);
+  EXPECT_NE(readWholeFile(server_.auditLog()).find("\"username\":\"admin\""), std::string::npos);
 }
 
 TEST_F(KubeLiteServer, PrecreatesDefaultAndKubeSystemNamespaces) {
@@ -154,15 +154,17 @@ TEST_F(KubeLiteServer, AuditLogHasOneLinePerRequest) {
   ASSERT_GE(records.size(), 2u);
   json get = records[records.size() - 2];
   json create = records.back();
+  // audit.k8s.io/v1 Events (daemons/kube-lite/audit.h).
+  EXPECT_EQ(get["apiVersion"], "audit.k8s.io/v1");
   EXPECT_EQ(get["verb"], "get");
-  EXPECT_EQ(get["resource"], "configmaps");
-  EXPECT_EQ(get["namespace"], "default");
-  EXPECT_EQ(get["name"], "missing");
-  EXPECT_EQ(get["code"], 404);
-  EXPECT_EQ(get["user"], "admin");
+  EXPECT_EQ(get["objectRef"]["resource"], "configmaps");
+  EXPECT_EQ(get["objectRef"]["namespace"], "default");
+  EXPECT_EQ(get["objectRef"]["name"], "missing");
+  EXPECT_EQ(get["responseStatus"]["code"], 404);
+  EXPECT_EQ(get["user"]["username"], "admin");
   EXPECT_EQ(create["verb"], "create");
-  EXPECT_EQ(create["name"], "c1");
-  EXPECT_EQ(create["code"], 201);
+  EXPECT_EQ(create["objectRef"]["name"], "c1");
+  EXPECT_EQ(create["responseStatus"]["code"], 201);
 }
 
 TEST_F(KubeLiteServer, IdleWatchEndsWhenItsClientLeaves) {
@@ -171,8 +173,10 @@ TEST_F(KubeLiteServer, IdleWatchEndsWhenItsClientLeaves) {
     auto watch = http.stream("/api/v1/namespaces/default/configmaps?watch=true");
     ASSERT_EQ(watch->status(), 200);
   }  // the client closes its connection
-  // The watch's audit line is written when the server-side handler returns.
-  EXPECT_TRUE(waitForFileContaining(server_.auditLog(), "\"verb\":\"watch\"", seconds(10)));
+  // The watch's ResponseComplete audit Event is written when the server-side handler returns
+  // (its ResponseStarted one when it started streaming).
+  EXPECT_TRUE(
+      waitForFileContaining(server_.auditLog(), "\"stage\":\"ResponseComplete\"", seconds(10)));
 }
 
 TEST_F(KubeLiteServer, HundredWatchesDoNotStarveOtherRequests) {

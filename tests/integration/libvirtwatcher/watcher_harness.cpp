@@ -57,6 +57,9 @@ WatcherHarness::WatcherHarness(const std::string& uri, const std::string& observ
   auto client = kube::testing::clientFor(kubeLite());
   UNIVIRT_CHECK(client.has_value(), "a client for kube-lite");
   client_ = std::move(*client);
+  auto daemon_client = kube::testing::daemonClientFor(kubeLite(), "libvirtwatcher");
+  UNIVIRT_CHECK(daemon_client.has_value(), "a client for kube-lite as libvirtwatcher");
+  daemon_client_ = std::move(*daemon_client);
   UNIVIRT_CHECK(virt::EventLoop::registerDefaultImpl().has_value(), "libvirt event loop");
   loop_ = std::make_unique<virt::EventLoop>();
   UNIVIRT_CHECK(loop_->start().has_value(), "the event loop starts");
@@ -67,7 +70,7 @@ WatcherHarness::WatcherHarness(const std::string& uri, const std::string& observ
   options.sync.home_namespace = ns_;
   libvirt_ = std::make_unique<virt::ReconnectingConnection>(virt::ReconnectOptions{.uri = uri},
                                                             *loop_, util::Clock::real());
-  watcher_ = std::make_unique<DomainWatcher>(*client_, *libvirt_, options);
+  watcher_ = std::make_unique<DomainWatcher>(*daemon_client_, *libvirt_, options);
 }
 
 WatcherHarness::~WatcherHarness() {

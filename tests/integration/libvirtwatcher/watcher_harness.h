@@ -46,7 +46,10 @@ class WatcherHarness {
   DomainWatcher& watcher() { return *watcher_; }
   virt::ReconnectingConnection& libvirt() { return *libvirt_; }
   virt::Connection& observer() { return *observer_; }
+  // The test's own requests (setup, assertions).
   kube::Client& client() { return *client_; }
+  // The watcher's: identifies as univirt-libvirtwatcher/..., for a DomainWatcher a test builds.
+  kube::Client& daemonClient() { return *daemon_client_; }
   const std::string& ns() const { return ns_; }
 
   // Applies a VirtualMachine named `name` labelled host=`host` with `extra` merged into it.
@@ -66,6 +69,9 @@ class WatcherHarness {
  private:
   std::string ns_;
   std::unique_ptr<kube::Client> client_;
+  // The watcher's own client as the daemon, so kube-lite's audit log counts its requests as
+  // libvirtwatcher's (tests/system/rbac); the test's requests go through client_.
+  std::unique_ptr<kube::Client> daemon_client_;
   std::unique_ptr<virt::EventLoop> loop_;
   std::unique_ptr<virt::ReconnectingConnection> libvirt_;
   std::unique_ptr<DomainWatcher> watcher_;

@@ -273,7 +273,7 @@ TEST_F(WatcherTestDriver, StartupResyncWritesTheStateOfExistingDomains) {
   WatcherOptions options = WatcherHarness::defaultOptions();
   options.sync.namespace_name = harness_->ns();
   options.sync.home_namespace = harness_->ns();
-  DomainWatcher late(harness_->client(), harness_->libvirt(), options);
+  DomainWatcher late(harness_->daemonClient(), harness_->libvirt(), options);
   late.start();
   kube::Object vm = harness_->waitVm(name, [](const kube::Object& object) {
     return WatcherHarness::powerstate(object) == "Paused";

@@ -43,7 +43,8 @@ class DomainSyncTest : public testing::VirtletTest {
   }
   void startSync() {
     sync_ = std::make_unique<DomainSync>(
-        *client_, [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
+        *daemon_client_,
+        [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
         DomainSyncOptions{
             .node_name = kNode, .home_namespace = ns_, .config_dir = qemu_dir_, .debounce = 300ms},
         util::Clock::real());

@@ -37,7 +37,8 @@ class GpuSyncTest : public testing::VirtletTest {
   }
   void startSync() {
     sync_ = std::make_unique<GpuSync>(
-        *client_, [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
+        *daemon_client_,
+        [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
         GpuSyncOptions{.node_name = kNode,
                        .home_namespace = ns_,
                        .sysfs_root = sysfs_.string(),

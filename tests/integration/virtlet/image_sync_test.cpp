@@ -52,7 +52,8 @@ class ImageSyncTest : public testing::VirtletTest {
   }
   ImageSync& addNode(const std::string& node) {
     syncs_.push_back(std::make_unique<ImageSync>(
-        *client_, [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
+        *daemon_client_,
+        [this] { return util::Result<std::shared_ptr<virt::Connection>>(connection_); },
         ImageSyncOptions{
             .node_name = node, .home_namespace = ns_, .debounce = 300ms, .lease_duration = 15s},
         clock_));

@@ -43,7 +43,7 @@ class NodeReporterTest : public testing::VirtletTest {
     ASSERT_TRUE(connection.has_value());
     connection_ = std::make_shared<virt::Connection>(std::move(*connection));
     reporter_ = std::make_unique<NodeReporter>(
-        *client_,
+        *daemon_client_,
         [this]() -> util::Result<std::shared_ptr<virt::Connection>> {
           if (libvirt_down_.load()) {
             return util::Error{util::ErrorCode::Unavailable, "libvirt connection lost"};

@@ -37,6 +37,9 @@ void VirtletTest::SetUp() {
   auto client = kube::testing::clientFor(*server_);
   ASSERT_TRUE(client.has_value()) << client.error().message;
   client_ = std::move(*client);
+  auto daemon_client = kube::testing::daemonClientFor(*server_, "virtlet");
+  ASSERT_TRUE(daemon_client.has_value()) << daemon_client.error().message;
+  daemon_client_ = std::move(*daemon_client);
 }
 
 void VirtletTest::TearDown() {

@@ -1,7 +1,8 @@
 #pragma once
 
-// What every virtlet integration test needs: a real kube-lite with the CRDs, a client, a
-// namespace of its own, a temporary directory and a wait with a deadline (no sleeps).
+// What every virtlet integration test needs: a real kube-lite with the CRDs, a client for the
+// test and one as virtlet for the code under test, a namespace of its own, a temporary
+// directory and a wait with a deadline (no sleeps).
 
 #include <chrono>
 #include <filesystem>
@@ -39,7 +40,12 @@ class VirtletTest : public ::testing::Test {
   nlohmann::json get(const kube::ResourceRef& ref, const std::string& name) const;
 
   static univirt::testing::KubeLiteProcess* server_;
+  // The test's own requests (setup, assertions): the test binary's User-Agent.
   std::unique_ptr<kube::Client> client_;
+  // For the virtlet code under test only: it identifies as univirt-virtlet/..., so kube-lite's
+  // audit log counts its requests as the daemon's (tests/system/rbac derives the ClusterRole
+  // from them). Never for the test's own requests.
+  std::unique_ptr<kube::Client> daemon_client_;
   std::string ns_;
   std::filesystem::path dir_;
 };
