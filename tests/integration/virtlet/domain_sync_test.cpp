@@ -177,13 +177,13 @@ TEST_F(DomainSyncTest, ARefreshTheApiServerRefusesIsReportedAsVirtletError) {
   ASSERT_TRUE(connection_->defineDomain(huge).has_value());
   writeFile("outside-9.xml", huge);
   static const nlohmann::json::json_pointer kWaiting("/spec/status/conditions/state/waiting");
-  const auto waitingOf = [&] {
+  const auto waiting_of = [&] {
     const nlohmann::json object = vm("outside-9");
     return object.is_object() ? object.value(kWaiting, nlohmann::json::object())
                               : nlohmann::json::object();
   };
-  ASSERT_TRUE(waitFor([&] { return waitingOf().value("reason", "") == "VirtletError"; }));
-  const nlohmann::json waiting = waitingOf();
+  ASSERT_TRUE(waitFor([&] { return waiting_of().value("reason", "") == "VirtletError"; }));
+  const nlohmann::json waiting = waiting_of();
   EXPECT_NE(waiting.value("message", "").find("could not be refreshed from domain 'outside-9'"),
             std::string::npos)
       << waiting.dump();
