@@ -1,5 +1,8 @@
 #include "libvirtwatcher/ovn_port_sync.h"
 
+#include <utility>
+#include <vector>
+
 #include <fmt/format.h>
 
 #include "core/util/log.h"
@@ -8,28 +11,48 @@
 
 namespace univirt::libvirtwatcher {
 
+namespace {
+
+struct DomainBindings {
+  ovnctl::VmNetwork network;
+  std::vector<ovnctl::RecordedBinding> recorded;
+};
+
+// The northbound connection and what it records for `domain`: where a start and a stop begin.
+util::Result<DomainBindings> domainBindings(const std::string& northbound,
+                                            const std::string& ovs_db, const std::string& domain) {
+  auto network = ovnctl::VmNetwork::open(northbound, ovs_db);
+  if (!network) {
+    return network.error();
+  }
+  auto recorded = network->bindings(domain);
+  if (!recorded) {
+    return recorded.error();
+  }
+  return DomainBindings{.network = std::move(*network), .recorded = std::move(*recorded)};
+}
+
+}  // namespace
+
 util::Result<int> OvnPortSync::started(const kube::Object& vm, const std::string& domain) {
   if (!enabled()) {
     return 0;
   }
-  auto network = ovnctl::VmNetwork::open(northbound_, ovs_db_);
-  if (!network) {
-    return failed(vm, domain, network.error());
+  auto found = domainBindings(northbound_, ovs_db_, domain);
+  if (!found) {
+    return failed(vm, domain, found.error());
   }
-  auto recorded = network->bindings(domain);
-  if (!recorded) {
-    return failed(vm, domain, recorded.error());
-  }
+  auto& [network, recorded] = *found;
   int bound = 0;
-  for (const ovnctl::RecordedBinding& binding : *recorded) {
+  for (const ovnctl::RecordedBinding& binding : recorded) {
     if (binding.switch_name.empty()) {
       continue;  // a port no switch holds (being removed): nothing to bind it to
     }
-    auto result = network->bind({.domain = domain,
-                                 .type = "l3bridge",
-                                 .switch_name = binding.switch_name,
-                                 .ip = binding.ip,
-                                 .mac = binding.mac});
+    auto result = network.bind({.domain = domain,
+                                .type = "l3bridge",
+                                .switch_name = binding.switch_name,
+                                .ip = binding.ip,
+                                .mac = binding.mac});
     if (!result) {
       return failed(
           vm, domain,
@@ -52,20 +75,17 @@ util::Result<int> OvnPortSync::stopped(const kube::Object& vm, const std::string
   if (!enabled()) {
     return 0;
   }
-  auto network = ovnctl::VmNetwork::open(northbound_, ovs_db_);
-  if (!network) {
-    return failed(vm, domain, network.error());
+  auto found = domainBindings(northbound_, ovs_db_, domain);
+  if (!found) {
+    return failed(vm, domain, found.error());
   }
-  auto recorded = network->bindings(domain);
-  if (!recorded) {
-    return failed(vm, domain, recorded.error());
-  }
+  auto& [network, recorded] = *found;
   int removed = 0;
-  for (const ovnctl::RecordedBinding& binding : *recorded) {
+  for (const ovnctl::RecordedBinding& binding : recorded) {
     if (!binding.attached) {
       continue;
     }
-    auto result = network->unbind(binding.mac, "l3bridge", ovnctl::UnbindMode::KeepRecord);
+    auto result = network.unbind(binding.mac, "l3bridge", ovnctl::UnbindMode::KeepRecord);
     if (!result) {
       return failed(
           vm, domain,
