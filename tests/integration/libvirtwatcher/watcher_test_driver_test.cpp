@@ -375,7 +375,9 @@ TEST_F(WatcherTestDriver, ARefreshTheApiServerRefusesIsReportedAsVirtletError) {
     return false;
   }));
   EXPECT_THAT(warning.value("message", ""), HasSubstr(name_));
-  EXPECT_GE(harness_->watcher().stats().failed, 1);
+  // The counter moves after the status and the Event are written: wait for it too.
+  EXPECT_TRUE(eventually([&] { return harness_->watcher().stats().failed >= 1; }))
+      << "failed refreshes: " << harness_->watcher().stats().failed;
 
   // Once the domain can be written again, the next event replaces the error by its state (the
   // live definition keeps the description until the domain stops).
